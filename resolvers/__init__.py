@@ -1,0 +1,1 @@
+"""Thin resolver functions: validate input, call models/, map results to schema types."""

@@ -1,0 +1,118 @@
+"""The application factory: one aiohttp app wired from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp_cors
+from aiohttp import web
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from schema import build_schema
+from taskql.app_keys import DATABASE_READY, SETTINGS
+from taskql.database import apply_migrations, open_orm, ping
+from taskql.graphql_errors import ErrorCodes
+from taskql.graphql_view import RecordOperationName, TaskQLView
+from taskql.health import healthz, livez
+from taskql.logging import get_logger
+from taskql.middlewares import compression, limits, request_context
+from taskql.settings import Settings
+
+log = get_logger("taskql.app")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[request_context, limits(settings.server), compression(settings.server)],
+        client_max_size=settings.server.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[DATABASE_READY] = asyncio.Event()
+    app.cleanup_ctx.append(_orm)
+    app.cleanup_ctx.append(_database_supervisor)
+
+    view = TaskQLView(
+        schema=build_schema(extensions=_schema_extensions(settings)),
+        graphql_ide="graphiql" if settings.server.graphiql else None,
+        allowed_origins=settings.server.cors_origins,
+    )
+    graphql_routes = [
+        app.router.add_route("GET", "/graphql", view),
+        app.router.add_route("POST", "/graphql", view),
+    ]
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
+    _allow_cors(app, settings, graphql_routes)
+    return app
+
+
+def _schema_extensions(settings: Settings) -> list[type[SchemaExtension] | object]:
+    limits = settings.graphql
+    return [
+        # Factories, not instances: strawberry builds fresh extension objects per operation;
+        # the parser/validation caches are module-level LRUs, so they survive across requests.
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        RecordOperationName,
+        ErrorCodes,
+    ]
+
+
+def _allow_cors(app: web.Application, settings: Settings, routes: list[web.AbstractRoute]) -> None:
+    options = aiohttp_cors.ResourceOptions(
+        allow_credentials=False,
+        allow_headers=("Content-Type", "Authorization", "X-Request-Id"),
+        expose_headers=("X-Request-Id",),
+        max_age=600,
+    )
+    cors = aiohttp_cors.setup(app, defaults=dict.fromkeys(settings.server.cors_origins, options))
+    for route in routes:
+        cors.add(route)
+
+
+async def _orm(app: web.Application) -> AsyncIterator[None]:
+    # Keep the context Tortoise.init returns and close *it*: under pytest the cleanup runs in
+    # another task whose "current" context is empty, and a leaked aiosqlite thread hangs exit.
+    context = await open_orm(app[SETTINGS].database)
+    yield
+    await context.close_connections()
+
+
+async def _database_supervisor(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_wait_for_database(app), name="database-supervisor")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _wait_for_database(app: web.Application) -> None:
+    """Retry with backoff until the database answers (and is migrated); never kills the server."""
+    database = app[SETTINGS].database
+    delay = 0.25
+    while True:
+        try:
+            if database.migrate_on_start:
+                applied = await apply_migrations(database)
+                log.info("migrations applied", applied=applied)
+            await ping(database.health_timeout_seconds)
+        except Exception as error:  # noqa: BLE001 - any failure is retried; the reason is logged
+            log.warning("database not reachable, retrying", error=str(error)[:200], retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, database.retry_max_seconds)
+        else:
+            app[DATABASE_READY].set()
+            log.info("database ready", dialect=database.dialect)
+            return

@@ -1,0 +1,1 @@
+"""Who is calling: passwords, tokens, revocation and the per-request viewer."""

@@ -1,0 +1,30 @@
+"""The viewer: who makes this request, resolved once per request from the bearer token."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from models.users import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """An authenticated user, or the anonymous viewer (`user_id` None): never `None` itself."""
+
+    user_id: uuid.UUID | None = None
+    role: Role | None = None
+    jti: uuid.UUID | None = None
+    # Why a presented token was refused, so UNAUTHENTICATED can say so; None when no token.
+    token_problem: str | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+ANONYMOUS = Viewer()

@@ -1,0 +1,119 @@
+"""Tortoise configuration, the health ping and the aerich migrations (one folder per dialect).
+
+aerich writes dialect-specific SQL, so SQLite and PostgreSQL each have a committed migration
+set under migrations/<dialect>/models/, generated from the same models by `taskql
+make-migrations` and checked against the models by the test suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+from tortoise.context import TortoiseContext
+
+from models import MODEL_MODULES
+from taskql.settings import DatabaseSettings
+
+MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
+APP = "models"
+DIALECTS = ("sqlite", "postgres")
+# Stand-in URLs for generating migrations offline: aerich needs only the dialect, not a server.
+OFFLINE_URLS = {"sqlite": "sqlite://:memory:", "postgres": "postgres://taskql@127.0.0.1:5432/taskql"}
+
+
+def tortoise_config(database: DatabaseSettings, *, with_aerich: bool = False) -> dict[str, Any]:
+    return _config(_connection_url(database), with_aerich=with_aerich)
+
+
+def _config(url: str, *, with_aerich: bool) -> dict[str, Any]:
+    modules = [*MODEL_MODULES, "aerich.models"] if with_aerich else list(MODEL_MODULES)
+    return {
+        "connections": {"default": url},
+        "apps": {APP: {"models": modules, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _connection_url(database: DatabaseSettings) -> str:
+    if database.dialect == "sqlite":
+        path = database.url.split("://", 1)[1]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return database.url
+    parts = urlsplit(database.url.replace("postgresql://", "postgres://", 1))
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("minsize", str(database.pool_min))
+    query.setdefault("maxsize", str(database.pool_max))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def migrations_location(dialect: str) -> Path:
+    return MIGRATIONS_ROOT / dialect
+
+
+async def open_orm(database: DatabaseSettings) -> TortoiseContext:
+    """Configure the ORM; connections open lazily, so a database that is down does not stop us.
+
+    The context is also the process-wide fallback: aiohttp runs handlers in tasks that do not
+    inherit the start-up task's context variables.
+    """
+    return await Tortoise.init(config=tortoise_config(database), _enable_global_fallback=True)
+
+
+async def ping(timeout: float) -> None:
+    """SELECT 1 within `timeout` seconds; raises when the database does not answer."""
+    await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout)
+
+
+async def apply_migrations(database: DatabaseSettings) -> list[str]:
+    """Apply the committed migrations of the database's dialect; returns the files applied."""
+    # aerich opens and closes Tortoise's *current* context: give it an empty one of its own so
+    # it never touches the application's connections.
+    return await asyncio.create_task(_upgrade(database), context=contextvars.Context())
+
+
+async def _upgrade(database: DatabaseSettings) -> list[str]:
+    from aerich import Command  # noqa: PLC0415 - aerich is only needed by migrating code paths
+
+    location = migrations_location(database.dialect)
+    config = tortoise_config(database, with_aerich=True)
+    async with Command(tortoise_config=config, app=APP, location=str(location)) as command:
+        applied: list[str] = await command.upgrade(run_in_transaction=True)
+    return applied
+
+
+async def make_migration(dialect: str, name: str, *, into: Path | None = None) -> str | None:
+    """Write the next migration of `dialect` from the models, offline; None when up to date."""
+    from aerich import Command  # noqa: PLC0415
+
+    location = into or migrations_location(dialect)
+    config = _config(OFFLINE_URLS[dialect], with_aerich=True)
+    command = Command(tortoise_config=config, app=APP, location=str(location))
+    try:
+        if not any((location / APP).glob("0_*.py")):
+            await command.init_migrations(safe=True)
+            return next((location / APP).glob("0_*.py")).name
+        await command.init(offline=True)
+        version: str = await command.migrate(name=name, no_input=True, offline=True)
+        return version or None
+    finally:
+        await Tortoise.close_connections()
+
+
+async def model_drift(dialect: str) -> str:
+    """The SQL of the migration the models would need beyond the committed ones ('' if none)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / dialect
+        shutil.copytree(migrations_location(dialect), copy)
+        version = await make_migration(dialect, "drift", into=copy)
+        if version is None:
+            return ""
+        return (copy / APP / version).read_text(encoding="utf-8")

@@ -1,0 +1,80 @@
+"""The one error taxonomy. Each class carries a stable `code` rendered in `extensions.code`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    BAD_REQUEST = "BAD_REQUEST"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+class AppError(Exception):
+    """An expected failure: its message is written for the client and shown as is."""
+
+    code: ErrorCode = ErrorCode.INTERNAL_ERROR
+    default_message = "Internal server error."
+
+    def __init__(self, message: str | None = None, **extensions: Any) -> None:
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+        self.extensions: dict[str, Any] = {"code": self.code.value, **extensions}
+
+
+class Unauthenticated(AppError):
+    code = ErrorCode.UNAUTHENTICATED
+    default_message = "Authentication required."
+
+
+class Forbidden(AppError):
+    code = ErrorCode.FORBIDDEN
+    default_message = "You are not allowed to do this."
+
+
+class NotFound(AppError):
+    code = ErrorCode.NOT_FOUND
+    default_message = "Not found."
+
+
+class ValidationFailed(AppError):
+    code = ErrorCode.VALIDATION_ERROR
+    default_message = "Invalid input."
+
+    def __init__(self, message: str, *, field: str, **extensions: Any) -> None:
+        super().__init__(message, field=field, **extensions)
+        self.field = field
+
+
+class Conflict(AppError):
+    code = ErrorCode.CONFLICT
+    default_message = "The resource changed or already exists."
+
+
+class RateLimited(AppError):
+    code = ErrorCode.RATE_LIMITED
+    default_message = "Too many attempts; try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after_seconds: int) -> None:
+        super().__init__(message, retryAfterSeconds=retry_after_seconds)
+
+
+class QueryTooComplex(AppError):
+    code = ErrorCode.QUERY_TOO_COMPLEX
+    default_message = "The query is too complex."
+
+
+class ServiceUnavailable(AppError):
+    """The database cannot be reached right now; the client may retry."""
+
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    default_message = "The service is temporarily unavailable; try again shortly."

@@ -1,0 +1,101 @@
+"""Every GraphQL error leaves with a stable `extensions.code`; nothing internal leaves at all.
+
+Runs after the whole operation (parse, validation, execution), so one place decides:
+- our AppErrors keep their message and extensions;
+- GraphQL syntax and validation errors keep their message (the client's fault, and useful);
+- the query-size limiters' errors become QUERY_TOO_COMPLEX;
+- a database that cannot be reached becomes SERVICE_UNAVAILABLE;
+- anything else is logged once with its traceback and becomes INTERNAL_ERROR + request id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from tortoise.exceptions import DBConnectionError
+
+from taskql.app_keys import REQUEST_ID
+from taskql.errors import AppError, ErrorCode, ServiceUnavailable
+from taskql.logging import get_logger
+
+log = get_logger("taskql.graphql")
+
+# Messages of strawberry's QueryDepthLimiter, MaxAliasesLimiter and MaxTokensLimiter.
+COMPLEXITY_MARKERS = ("exceeds maximum operation depth", "aliases found. Allowed", "more than")
+UNAVAILABLE_ERRORS = (
+    DBConnectionError,
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+def classify(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        code = _client_error_code(error)
+        return _with_code(error, error.message, {**(error.extensions or {}), "code": code})
+    if isinstance(original, AppError):
+        return _with_code(error, original.message, original.extensions)
+    if _is_unavailable(original):
+        log.warning("database unavailable", path=error.path, error=type(original).__name__)
+        unavailable = ServiceUnavailable()
+        return _with_code(error, unavailable.message, unavailable.extensions)
+    log.error(
+        "unexpected error in resolver",
+        path=error.path,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    message = "Internal server error."
+    if request_id:
+        message = f"Internal server error (request id {request_id})."
+    return _with_code(
+        error, message, {"code": ErrorCode.INTERNAL_ERROR.value, "requestId": request_id}
+    )
+
+
+def _client_error_code(error: GraphQLError) -> str:
+    if (error.extensions or {}).get("code"):
+        return str(error.extensions["code"])  # type: ignore[index]
+    if error.message.startswith("Syntax Error") and "tokens" not in error.message:
+        return ErrorCode.VALIDATION_ERROR.value
+    if any(marker in error.message for marker in COMPLEXITY_MARKERS):
+        return ErrorCode.QUERY_TOO_COMPLEX.value
+    return ErrorCode.VALIDATION_ERROR.value
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    return isinstance(error, UNAVAILABLE_ERRORS) or isinstance(
+        error.__cause__, UNAVAILABLE_ERRORS
+    )
+
+
+def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        context = self.execution_context.context
+        request = getattr(context, "request", None)
+        request_id = request.get(REQUEST_ID) if request is not None else None
+        result.errors = [classify(error, request_id=request_id) for error in errors]  # type: ignore[union-attr]

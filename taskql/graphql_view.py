@@ -1,0 +1,66 @@
+"""The /graphql endpoint: strawberry's aiohttp view with our context, JSON and HTTP errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from aiohttp import web
+from strawberry.aiohttp.views import GraphQLView
+from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.extensions import SchemaExtension
+from cross_web import HTTPException
+
+from resolvers.context import Context
+from resolvers.loaders import build_loaders
+from taskql.app_keys import OPERATION_NAME, SETTINGS
+from taskql.auth.viewer import ANONYMOUS, Viewer
+from taskql.http_errors import json_error
+
+
+class RecordOperationName(SchemaExtension):
+    """Lets the access log name the operation once the document is parsed."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        name = self.execution_context.operation_name
+        if name and isinstance(context, Context):
+            context.request[OPERATION_NAME] = name
+        yield
+
+
+class TaskQLView(GraphQLView[Context, None]):
+    async def get_context(self, request: web.Request, response: web.StreamResponse) -> Context:
+        viewer = await self.authenticate(request)
+        return Context(
+            request=request,
+            response=response,
+            settings=request.app[SETTINGS],
+            viewer=viewer,
+            loaders=build_loaders(viewer),
+        )
+
+    async def authenticate(self, request: web.Request) -> Viewer:  # noqa: ARG002
+        return ANONYMOUS
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # Batching is off: anything but one JSON object is the client's mistake, not a 500.
+        if not isinstance(parsed, dict):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self.run(request=request)
+        except HTTPException as error:
+            return json_error(error.status_code, error.reason)
+        except StrawberryGraphQLError as error:
+            return json_error(400, error.message)

@@ -1,0 +1,82 @@
+"""structlog for our own logs and for the stdlib loggers (aiohttp, tortoise, asyncio) alike.
+
+JSON lines in production and tests, a readable console in development. `merge_contextvars`
+comes first so every line emitted while a request is handled carries its `request_id`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import orjson
+import structlog
+
+# Keys whose values are never written, whatever logger emits them.
+REDACTED_KEYS = frozenset(
+    {"password", "new_password", "current_password", "token", "access_token", "refresh_token",
+     "authorization", "jwt_secret", "secret", "password_hash"}
+)
+
+
+def redact_secrets(_: Any, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    for key in REDACTED_KEYS.intersection(event):
+        event[key] = "***"
+    return event
+
+
+def _orjson_dumps(value: Any, **_: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def configure_logging(*, level: str, json_output: bool) -> None:
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(),
+        redact_secrets,
+    ]
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    renderer: structlog.typing.Processor
+    if json_output:
+        renderer = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
+    else:
+        renderer = structlog.dev.ConsoleRenderer()
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *([structlog.processors.format_exc_info] if json_output else []),
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # The ORM's statement log carries bound parameters (emails, hashes): never above DEBUG
+    # in our output. Tests that count statements attach their own handler to it.
+    logging.getLogger("tortoise.db_client").setLevel(logging.WARNING)
+    # We write one access line per request ourselves, with the request id and operation.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Strawberry logs every GraphQL error with a traceback; we log unexpected ones ourselves.
+    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    logging.getLogger("asyncio").setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.stdlib.get_logger(name)  # type: ignore[no-any-return]

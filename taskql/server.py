@@ -1,0 +1,75 @@
+"""Run the app: one process, or N workers sharing the port with SO_REUSEPORT.
+
+aiohttp's run_app turns SIGTERM/SIGINT into a graceful stop: it closes the listening socket
+(new connections are refused), lets in-flight requests finish for up to
+server.shutdown_timeout_seconds, runs the cleanup contexts (closing the pools) and returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import signal
+from types import FrameType
+
+from aiohttp import web
+
+from taskql.app import create_app
+from taskql.logging import get_logger
+from taskql.settings import Settings
+
+log = get_logger("taskql.server")
+
+
+def serve(settings: Settings) -> int:
+    workers = settings.server.workers
+    if workers == 1:
+        _run_worker(settings, reuse_port=False)
+        return 0
+    return _run_workers(settings, workers)
+
+
+def _run_worker(settings: Settings, *, reuse_port: bool) -> None:
+    import uvloop  # noqa: PLC0415 - only a serving process needs it
+
+    server = settings.server
+    log.info("serving", host=server.host, port=server.port, pid=os.getpid())
+    web.run_app(
+        create_app(settings),
+        host=server.host,
+        port=server.port,
+        reuse_port=reuse_port,
+        shutdown_timeout=server.shutdown_timeout_seconds,
+        access_log=None,
+        print=None,
+        loop=uvloop.new_event_loop(),
+    )
+    log.info("stopped", pid=os.getpid())
+
+
+def _run_workers(settings: Settings, workers: int) -> int:
+    fork = multiprocessing.get_context("fork")
+    processes = []
+    for index in range(workers):
+        # Only the first worker migrates, so two processes never race over the same DDL.
+        worker_settings = settings
+        if index > 0:
+            database = dataclasses.replace(settings.database, migrate_on_start=False)
+            worker_settings = dataclasses.replace(settings, database=database)
+        process = fork.Process(
+            target=_run_worker, args=(worker_settings,), kwargs={"reuse_port": True}
+        )
+        process.start()
+        processes.append(process)
+
+    def forward(signum: int, _: FrameType | None) -> None:
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for process in processes:
+        process.join()
+    return max((process.exitcode or 0) for process in processes)

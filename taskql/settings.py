@@ -1,0 +1,338 @@
+"""Layered settings: settings.toml, then `.env` (development only), then TASKQL_* env vars.
+
+Dynaconf does the layering; this module turns the result into frozen, typed dataclasses and
+validates them. A ConfigError names the setting and never echoes its value, so a rejected
+secret cannot end up in a log or a crash report.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from dynaconf import Dynaconf
+
+ENVIRONMENTS = ("development", "test", "production")
+SECRET_KEYS = frozenset({"jwt_secret", "jwt_private_key", "jwt_previous_keys", "password"})
+PLACEHOLDER_PATTERN = re.compile(r"change.?me|placeholder|replace.?me|example|^x+$|^secret$", re.I)
+MIN_SECRET_LENGTH = 32
+HOSTNAME_PATTERN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$")
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; `setting` names it, the message never holds its value."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"invalid setting {setting}: {problem}")
+        self.setting = setting
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str
+    port: int
+    workers: int
+    graphiql: bool
+    max_body_bytes: int
+    request_timeout_seconds: float
+    shutdown_timeout_seconds: float
+    gzip_min_bytes: int
+    cors_origins: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str
+    pool_min: int
+    pool_max: int
+    health_timeout_seconds: float
+    migrate_on_start: bool
+    retry_max_seconds: float
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.url.startswith("sqlite") else "postgres"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    level: str
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLSettings:
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    page_size_default: int
+    page_size_max: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    jwt_algorithm: str
+    jwt_secret: str = field(repr=False)
+    jwt_private_key: str = field(repr=False)
+    jwt_public_key: str
+    jwt_key_id: str
+    # kid -> verification key of retired signing keys, so rotation logs nobody out.
+    jwt_previous_keys: dict[str, str] = field(repr=False)
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_leeway_seconds: int
+    access_token_minutes: int
+    refresh_token_days: int
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    argon2_parallelism: int
+    login_max_failures_per_email: int
+    login_max_failures_per_address: int
+    login_failure_window_seconds: int
+    secret_generated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RedisSettings:
+    url: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    environment: str
+    server: ServerSettings
+    database: DatabaseSettings
+    logging: LoggingSettings
+    graphql: GraphQLSettings
+    auth: AuthSettings
+    redis: RedisSettings
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective settings, safe to print: secrets masked, URL passwords removed."""
+        return _redact(asdict(self))
+
+
+def load_settings(environment: str | None = None) -> Settings:
+    env = (environment or os.environ.get("TASKQL_ENV") or "development").lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError("TASKQL_ENV", f"must be one of {', '.join(ENVIRONMENTS)}")
+    raw = Dynaconf(
+        settings_files=[str(SETTINGS_FILE)],
+        environments=True,
+        env=env,
+        envvar_prefix="TASKQL",
+        load_dotenv=env == "development",
+        merge_enabled=True,
+    )
+    return _build(env, raw)
+
+
+def _build(env: str, raw: Any) -> Settings:
+    def section(name: str) -> dict[str, Any]:
+        value = raw.get(name) or {}
+        return {str(k).lower(): v for k, v in dict(value).items()}
+
+    server = section("server")
+    database = section("database")
+    log = section("logging")
+    graphql = section("graphql")
+    auth = section("auth")
+    redis = section("redis")
+    settings = Settings(
+        environment=env,
+        server=ServerSettings(
+            host=_str(server, "server.host"),
+            port=_int(server, "server.port", low=1, high=65535),
+            workers=_int(server, "server.workers", low=1, high=64),
+            graphiql=_bool(server, "server.graphiql"),
+            max_body_bytes=_int(server, "server.max_body_bytes", low=1024),
+            request_timeout_seconds=_float(server, "server.request_timeout_seconds"),
+            shutdown_timeout_seconds=_float(server, "server.shutdown_timeout_seconds"),
+            gzip_min_bytes=_int(server, "server.gzip_min_bytes", low=0),
+            cors_origins=tuple(_list(server, "server.cors_origins")),
+        ),
+        database=DatabaseSettings(
+            url=_database_url(database),
+            pool_min=_int(database, "database.pool_min", low=1),
+            pool_max=_int(database, "database.pool_max", low=1),
+            health_timeout_seconds=_float(database, "database.health_timeout_seconds"),
+            migrate_on_start=_bool(database, "database.migrate_on_start"),
+            retry_max_seconds=_float(database, "database.retry_max_seconds"),
+        ),
+        logging=LoggingSettings(
+            level=_str(log, "logging.level").upper(), format=_str(log, "logging.format").lower()
+        ),
+        graphql=GraphQLSettings(
+            max_depth=_int(graphql, "graphql.max_depth", low=2),
+            max_aliases=_int(graphql, "graphql.max_aliases", low=1),
+            max_tokens=_int(graphql, "graphql.max_tokens", low=50),
+            page_size_default=_int(graphql, "graphql.page_size_default", low=1),
+            page_size_max=_int(graphql, "graphql.page_size_max", low=1),
+        ),
+        auth=_auth(env, auth),
+        redis=RedisSettings(url=str(redis.get("url") or "")),
+    )
+    _check_relations(settings)
+    return settings
+
+
+def _check_relations(settings: Settings) -> None:
+    if settings.database.pool_max < settings.database.pool_min:
+        raise ConfigError("database.pool_max", "must be greater than or equal to database.pool_min")
+    if settings.graphql.page_size_default > settings.graphql.page_size_max:
+        raise ConfigError("graphql.page_size_default", "must not exceed graphql.page_size_max")
+    if not _is_bind_address(settings.server.host):
+        raise ConfigError("server.host", "is not an IP address or host name")
+    if settings.logging.level not in logging.getLevelNamesMapping():
+        raise ConfigError("logging.level", "must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    if settings.logging.format not in ("json", "console"):
+        raise ConfigError("logging.format", "must be json or console")
+    for name in ("request_timeout_seconds", "shutdown_timeout_seconds"):
+        if getattr(settings.server, name) <= 0:
+            raise ConfigError(f"server.{name}", "must be positive")
+    if settings.database.health_timeout_seconds <= 0:
+        raise ConfigError("database.health_timeout_seconds", "must be positive")
+
+
+def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:
+    algorithm = _str(auth, "auth.jwt_algorithm").upper()
+    if algorithm not in ("HS256", "RS256", "ES256"):
+        raise ConfigError("auth.jwt_algorithm", "must be HS256, RS256 or ES256")
+    secret = str(auth.get("jwt_secret") or "")
+    private_key = str(auth.get("jwt_private_key") or "")
+    public_key = str(auth.get("jwt_public_key") or "")
+    generated = False
+    if algorithm == "HS256":
+        if not secret and env != "production":
+            # Development and tests get a per-process secret: tokens die with the process.
+            secret, generated = secrets.token_urlsafe(48), True
+        _check_secret("auth.jwt_secret", secret)
+    elif not private_key or not public_key:
+        missing = "auth.jwt_private_key" if not private_key else "auth.jwt_public_key"
+        raise ConfigError(missing, f"is required when auth.jwt_algorithm is {algorithm}")
+    previous = auth.get("jwt_previous_keys") or {}
+    if not isinstance(previous, dict):
+        raise ConfigError("auth.jwt_previous_keys", "must be a table of key id to key")
+    return AuthSettings(
+        jwt_algorithm=algorithm,
+        jwt_secret=secret,
+        jwt_private_key=private_key,
+        jwt_public_key=public_key,
+        jwt_key_id=str(auth.get("jwt_key_id") or "primary"),
+        jwt_previous_keys={str(k): str(v) for k, v in previous.items()},
+        jwt_issuer=_str(auth, "auth.jwt_issuer"),
+        jwt_audience=_str(auth, "auth.jwt_audience"),
+        jwt_leeway_seconds=_int(auth, "auth.jwt_leeway_seconds", low=0, high=300),
+        access_token_minutes=_int(auth, "auth.access_token_minutes", low=1, high=1440),
+        refresh_token_days=_int(auth, "auth.refresh_token_days", low=1, high=365),
+        argon2_time_cost=_int(auth, "auth.argon2_time_cost", low=1),
+        argon2_memory_kib=_int(auth, "auth.argon2_memory_kib", low=8),
+        argon2_parallelism=_int(auth, "auth.argon2_parallelism", low=1),
+        login_max_failures_per_email=_int(auth, "auth.login_max_failures_per_email", low=1),
+        login_max_failures_per_address=_int(auth, "auth.login_max_failures_per_address", low=1),
+        login_failure_window_seconds=_int(auth, "auth.login_failure_window_seconds", low=1),
+        secret_generated=generated,
+    )
+
+
+def _check_secret(name: str, secret: str) -> None:
+    if not secret:
+        raise ConfigError(name, "is required (set it with an environment variable)")
+    if PLACEHOLDER_PATTERN.search(secret):
+        raise ConfigError(name, "is a placeholder; generate a random secret")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(name, f"must be at least {MIN_SECRET_LENGTH} characters")
+
+
+def _database_url(database: dict[str, Any]) -> str:
+    url = _str(database, "database.url")
+    scheme = url.split("://", 1)[0]
+    if "://" not in url or scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+        raise ConfigError("database.url", "must start with sqlite://, postgres:// or postgresql://")
+    return url
+
+
+def _is_bind_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(HOSTNAME_PATTERN.match(host))
+    return True
+
+
+def _str(values: dict[str, Any], name: str) -> str:
+    value = values.get(name.rsplit(".", 1)[1])
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(name, "must be a non-empty string")
+    return value.strip()
+
+
+def _int(values: dict[str, Any], name: str, *, low: int | None = None, high: int | None = None) -> int:
+    value = values.get(name.rsplit(".", 1)[1])
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(name, "must be an integer")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ConfigError(name, f"must be between {low} and {high}")
+    return value
+
+
+def _float(values: dict[str, Any], name: str) -> float:
+    value = values.get(name.rsplit(".", 1)[1])
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(name, "must be a number") from None
+
+
+def _bool(values: dict[str, Any], name: str) -> bool:
+    value = values.get(name.rsplit(".", 1)[1])
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if not isinstance(value, bool):
+        raise ConfigError(name, "must be true or false")
+    return value
+
+
+def _list(values: dict[str, Any], name: str) -> list[str]:
+    value = values.get(name.rsplit(".", 1)[1]) or []
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise ConfigError(name, "must be a list")
+    return [str(v) for v in value]
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _redact(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _redact(v, k) for k, v in value.items()}
+    if key in SECRET_KEYS:
+        return "***" if value else ""
+    if isinstance(value, str) and "://" in value:
+        return redact_url(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
