@@ -35,7 +35,7 @@ class RevokedAccessToken(Model):
 
 class LoginFailure(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    # "email:<normalised email>" or "address:<client ip>"
+    # Whose failures these are: an email address or a client address, with a prefix.
     subject = fields.CharField(max_length=400)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp_cors
+import strawberry
 from aiohttp import web
 from strawberry.extensions import (
     MaxAliasesLimiter,
@@ -30,7 +31,13 @@ from taskql.settings import Settings
 log = get_logger("taskql.app")
 
 
-def create_app(settings: Settings) -> web.Application:
+SchemaFactory = Callable[..., strawberry.Schema]
+
+
+def create_app(
+    settings: Settings, *, schema_factory: SchemaFactory = build_schema
+) -> web.Application:
+    """Wire the app; `schema_factory` is injectable so tests can mount extra root fields."""
     app = web.Application(
         middlewares=[request_context, limits(settings.server), compression(settings.server)],
         client_max_size=settings.server.max_body_bytes,
@@ -41,7 +48,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database_supervisor)
 
     view = TaskQLView(
-        schema=build_schema(extensions=_schema_extensions(settings)),
+        schema=schema_factory(extensions=_schema_extensions(settings)),
         graphql_ide="graphiql" if settings.server.graphiql else None,
         allowed_origins=settings.server.cors_origins,
     )
@@ -109,7 +116,9 @@ async def _wait_for_database(app: web.Application) -> None:
                 log.info("migrations applied", applied=applied)
             await ping(database.health_timeout_seconds)
         except Exception as error:  # noqa: BLE001 - any failure is retried; the reason is logged
-            log.warning("database not reachable, retrying", error=str(error)[:200], retry_in_s=delay)
+            log.warning(
+                "database not reachable, retrying", error=str(error)[:200], retry_in_s=delay
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, database.retry_max_seconds)
         else:

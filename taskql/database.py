@@ -25,7 +25,10 @@ MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 APP = "models"
 DIALECTS = ("sqlite", "postgres")
 # Stand-in URLs for generating migrations offline: aerich needs only the dialect, not a server.
-OFFLINE_URLS = {"sqlite": "sqlite://:memory:", "postgres": "postgres://taskql@127.0.0.1:5432/taskql"}
+OFFLINE_URLS = {
+    "sqlite": "sqlite://:memory:",
+    "postgres": "postgres://taskql@127.0.0.1:5432/taskql",
+}
 
 
 def tortoise_config(database: DatabaseSettings, *, with_aerich: bool = False) -> dict[str, Any]:
@@ -68,9 +71,10 @@ async def open_orm(database: DatabaseSettings) -> TortoiseContext:
     return await Tortoise.init(config=tortoise_config(database), _enable_global_fallback=True)
 
 
-async def ping(timeout: float) -> None:
-    """SELECT 1 within `timeout` seconds; raises when the database does not answer."""
-    await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout)
+async def ping(seconds: float) -> None:
+    """SELECT 1 within `seconds`; raises TimeoutError or the driver's error otherwise."""
+    async with asyncio.timeout(seconds):
+        await connections.get("default").execute_query("SELECT 1")
 
 
 async def apply_migrations(database: DatabaseSettings) -> list[str]:

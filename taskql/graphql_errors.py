@@ -71,9 +71,7 @@ def _client_error_code(error: GraphQLError) -> str:
 
 
 def _is_unavailable(error: BaseException) -> bool:
-    return isinstance(error, UNAVAILABLE_ERRORS) or isinstance(
-        error.__cause__, UNAVAILABLE_ERRORS
-    )
+    return isinstance(error, UNAVAILABLE_ERRORS) or isinstance(error.__cause__, UNAVAILABLE_ERRORS)
 
 
 def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:

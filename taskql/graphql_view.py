@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
-from cross_web import HTTPException
 
 from resolvers.context import Context
 from resolvers.loaders import build_loaders

@@ -19,7 +19,7 @@ CODES_BY_STATUS = {
 
 
 def json_error(status: int, message: str, *, headers: dict[str, str] | None = None) -> web.Response:
-    code = CODES_BY_STATUS.get(status, "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST")
+    code = CODES_BY_STATUS.get(status, "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST")  # noqa: PLR2004
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return web.Response(
         status=status, body=orjson.dumps(body), content_type="application/json", headers=headers

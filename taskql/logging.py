@@ -15,12 +15,24 @@ import structlog
 
 # Keys whose values are never written, whatever logger emits them.
 REDACTED_KEYS = frozenset(
-    {"password", "new_password", "current_password", "token", "access_token", "refresh_token",
-     "authorization", "jwt_secret", "secret", "password_hash"}
+    {
+        "password",
+        "new_password",
+        "current_password",
+        "token",
+        "access_token",
+        "refresh_token",
+        "authorization",
+        "jwt_secret",
+        "secret",
+        "password_hash",
+    }
 )
 
 
-def redact_secrets(_: Any, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+def redact_secrets(
+    _: Any, __: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
     for key in REDACTED_KEYS.intersection(event):
         event[key] = "***"
     return event

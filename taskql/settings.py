@@ -21,9 +21,13 @@ from dynaconf import Dynaconf
 
 ENVIRONMENTS = ("development", "test", "production")
 SECRET_KEYS = frozenset({"jwt_secret", "jwt_private_key", "jwt_previous_keys", "password"})
-PLACEHOLDER_PATTERN = re.compile(r"change.?me|placeholder|replace.?me|example|^x+$|^secret$", re.I)
+PLACEHOLDER_PATTERN = re.compile(
+    r"change.?me|placeholder|replace.?me|example|^x+$|^secret$", re.IGNORECASE
+)
 MIN_SECRET_LENGTH = 32
-HOSTNAME_PATTERN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$")
+HOSTNAME_PATTERN = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$"
+)
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
 
 
@@ -279,7 +283,9 @@ def _str(values: dict[str, Any], name: str) -> str:
     return value.strip()
 
 
-def _int(values: dict[str, Any], name: str, *, low: int | None = None, high: int | None = None) -> int:
+def _int(
+    values: dict[str, Any], name: str, *, low: int | None = None, high: int | None = None
+) -> int:
     value = values.get(name.rsplit(".", 1)[1])
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)

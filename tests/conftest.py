@@ -23,11 +23,11 @@ from tortoise import connections
 
 os.environ["TASKQL_ENV"] = "test"
 
-from taskql.app import create_app  # noqa: E402 - TASKQL_ENV must be set first
-from taskql.app_keys import DATABASE_READY  # noqa: E402
-from taskql.database import apply_migrations  # noqa: E402
-from taskql.logging import configure_logging  # noqa: E402
-from taskql.settings import Settings, load_settings  # noqa: E402
+from taskql.app import create_app
+from taskql.app_keys import DATABASE_READY
+from taskql.database import apply_migrations
+from taskql.logging import configure_logging
+from taskql.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Children first, so plain DELETEs respect the foreign keys on SQLite as on PostgreSQL.
@@ -74,7 +74,7 @@ def settings(migrated_database: Settings) -> Settings:
 
 
 def with_overrides(settings: Settings, **sections: dict[str, Any]) -> Settings:
-    """A copy of settings with some keys of some sections replaced: with_overrides(s, server={...})."""
+    """A copy of settings with some keys of sections replaced: with_overrides(s, server={...})."""
     replaced = {
         name: dataclasses.replace(getattr(settings, name), **values)
         for name, values in sections.items()
@@ -82,26 +82,38 @@ def with_overrides(settings: Settings, **sections: dict[str, Any]) -> Settings:
     return dataclasses.replace(settings, **replaced)
 
 
-@pytest.fixture
-async def make_client(aiohttp_client: Any) -> AsyncIterator[Callable[[Settings], Awaitable[TestClient]]]:
-    """Start the real app (factory, middlewares, ORM) for given settings; rows are wiped after."""
-    started: list[TestClient] = []
+MakeClient = Callable[..., Awaitable[TestClient]]
 
-    async def start(settings: Settings) -> TestClient:
-        client: TestClient = await aiohttp_client(create_app(settings))
-        await asyncio.wait_for(client.app[DATABASE_READY].wait(), 10)
-        started.append(client)
+
+@pytest.fixture
+async def make_client(aiohttp_client: Any) -> AsyncIterator[MakeClient]:
+    """Start the real app (factory, middlewares, ORM) for given settings; rows are wiped after.
+
+    `wait_ready=False` returns at once, for tests of a database that is down;
+    `schema_factory` mounts a test schema behind the real view and extensions.
+    """
+    wipe = False
+
+    async def start(
+        settings: Settings, *, wait_ready: bool = True, schema_factory: Any = None
+    ) -> TestClient:
+        nonlocal wipe
+        app = create_app(settings, **({"schema_factory": schema_factory} if schema_factory else {}))
+        client: TestClient = await aiohttp_client(app)
+        if wait_ready:
+            await asyncio.wait_for(client.app[DATABASE_READY].wait(), 10)
+            wipe = True
         return client
 
     yield start
-    if started:
+    if wipe:
         connection = connections.get("default")
         for table in TABLES:
             await connection.execute_script(f'DELETE FROM "{table}"')  # noqa: S608 - fixed names
 
 
 @pytest.fixture
-async def client(make_client: Callable[[Settings], Awaitable[TestClient]], settings: Settings) -> TestClient:
+async def client(make_client: MakeClient, settings: Settings) -> TestClient:
     return await make_client(settings)
 
 
@@ -130,6 +142,9 @@ def graphql(client: TestClient) -> GraphQL:
     return send
 
 
+SQL_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"})
+
+
 class StatementCounter(logging.Handler):
     """Collects every SQL statement Tortoise sends (its DEBUG log on tortoise.db_client)."""
 
@@ -139,7 +154,7 @@ class StatementCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if message.lstrip().split(" ", 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}:
+        if message.lstrip().split(" ", 1)[0].upper() in SQL_VERBS:
             self.statements.append(message)
 
     def reset(self) -> None:
