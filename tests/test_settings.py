@@ -1,0 +1,76 @@
+"""Settings are validated before the server binds, and secrets never leave the process."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from tests.cli import GOOD_SECRET, run_taskql, taskql_env
+from taskql.settings import ConfigError, load_settings
+
+PRODUCTION = {"TASKQL_ENV": "production", "TASKQL_AUTH__JWT_SECRET": GOOD_SECRET}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "setting"),
+    [
+        ({"TASKQL_AUTH__JWT_SECRET": ""}, "auth.jwt_secret"),
+        ({"TASKQL_AUTH__JWT_SECRET": "change-me-change-me-change-me-change-me"}, "auth.jwt_secret"),
+        ({"TASKQL_AUTH__JWT_SECRET": "Zq8s2LxK9v"}, "auth.jwt_secret"),
+        ({"TASKQL_DATABASE__POOL_MIN": "8", "TASKQL_DATABASE__POOL_MAX": "2"}, "database.pool_max"),
+        ({"TASKQL_SERVER__HOST": "not a host!"}, "server.host"),
+        ({"TASKQL_SERVER__PORT": "99999"}, "server.port"),
+        ({"TASKQL_LOGGING__LEVEL": "CHATTY"}, "logging.level"),
+    ],
+    ids=["missing-secret", "placeholder-secret", "short-secret", "pool", "host", "port", "level"],
+)
+def test_invalid_production_settings_stop_serve_with_status_2(overrides, setting):
+    """Each invalid setting stops `taskql serve` before binding: exit 2, one line naming it."""
+    result = run_taskql("serve", env=taskql_env(**{**PRODUCTION, **overrides}))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert setting in lines[0]
+    assert "serving" not in result.stdout
+    secret = overrides.get("TASKQL_AUTH__JWT_SECRET")
+    if secret:
+        assert secret not in result.stderr
+
+
+def test_development_generates_missing_secret_with_warning():
+    """In development a missing JWT secret is generated per process, and a warning says so."""
+    first = load_settings("development")
+    second = load_settings("development")
+    assert first.auth.secret_generated
+    assert len(first.auth.jwt_secret) >= 32
+    assert first.auth.jwt_secret != second.auth.jwt_secret
+
+
+def test_check_config_prints_effective_settings_redacted():
+    """check-config shows env-var overrides and masks the secret and the database password."""
+    env = taskql_env(
+        **PRODUCTION,
+        TASKQL_SERVER__PORT="9123",
+        TASKQL_DATABASE__URL="postgres://app:hunter2-db-pass@db.internal:5432/taskql",
+    )
+    result = run_taskql("check-config", env=env)
+    assert result.returncode == 0, result.stderr
+    printed = orjson.loads(result.stdout)
+    assert printed["environment"] == "production"
+    assert printed["server"]["port"] == 9123
+    assert printed["auth"]["jwt_secret"] == "***"
+    assert printed["database"]["url"] == "postgres://app:***@db.internal:5432/taskql"
+    assert GOOD_SECRET not in result.stdout
+    assert "hunter2-db-pass" not in result.stdout
+
+
+def test_unknown_environment_is_refused():
+    """A typo in TASKQL_ENV is an error, not a silent fallback to development."""
+    with pytest.raises(ConfigError, match="TASKQL_ENV"):
+        load_settings("staging")
+
+
+def test_production_turns_graphiql_off_by_default():
+    """GraphiQL is for development: production settings disable it unless asked."""
+    result = run_taskql("check-config", env=taskql_env(**PRODUCTION))
+    assert orjson.loads(result.stdout)["server"]["graphiql"] is False
