@@ -21,7 +21,6 @@ from strawberry.extensions import (
 from schema import build_schema
 from taskql.app_keys import DATABASE_READY, SETTINGS
 from taskql.database import apply_migrations, open_orm, ping
-from taskql.graphql_errors import ErrorCodes
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
 from taskql.logging import get_logger
@@ -73,7 +72,6 @@ def _schema_extensions(settings: Settings) -> list[type[SchemaExtension] | objec
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         RecordOperationName,
-        ErrorCodes,
     ]
 
 

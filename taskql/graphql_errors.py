@@ -1,6 +1,7 @@
 """Every GraphQL error leaves with a stable `extensions.code`; nothing internal leaves at all.
 
-Runs after the whole operation (parse, validation, execution), so one place decides:
+Applied to every result the view sends (parse, validation and execution errors alike), so
+one place decides:
 - our AppErrors keep their message and extensions;
 - GraphQL syntax and validation errors keep their message (the client's fault, and useful);
 - the query-size limiters' errors become QUERY_TOO_COMPLEX;
@@ -10,15 +11,12 @@ Runs after the whole operation (parse, validation, execution), so one place deci
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 from tortoise.exceptions import DBConnectionError
 
-from taskql.app_keys import REQUEST_ID
 from taskql.errors import AppError, ErrorCode, ServiceUnavailable
 from taskql.logging import get_logger
 
@@ -84,16 +82,3 @@ def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) ->
         original_error=None,
         extensions=extensions,
     )
-
-
-class ErrorCodes(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        context = self.execution_context.context
-        request = getattr(context, "request", None)
-        request_id = request.get(REQUEST_ID) if request is not None else None
-        result.errors = [classify(error, request_id=request_id) for error in errors]  # type: ignore[union-attr]

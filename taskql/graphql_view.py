@@ -11,11 +11,14 @@ from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
 from resolvers.loaders import build_loaders
-from taskql.app_keys import OPERATION_NAME, SETTINGS
+from taskql.app_keys import OPERATION_NAME, REQUEST_ID, SETTINGS
 from taskql.auth.viewer import ANONYMOUS, Viewer
+from taskql.graphql_errors import classify
 from taskql.http_errors import json_error
 
 
@@ -56,6 +59,14 @@ class TaskQLView(GraphQLView[Context, None]):
         if not isinstance(parsed, dict):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
+
+    async def process_result(
+        self, request: web.Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            request_id = request.get(REQUEST_ID)
+            result.errors = [classify(error, request_id=request_id) for error in result.errors]
+        return process_result(result)
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         try:

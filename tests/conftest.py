@@ -179,6 +179,10 @@ class LogCapture:
     def __init__(self, stream: io.StringIO) -> None:
         self.stream = stream
 
+    def clear(self) -> None:
+        self.stream.seek(0)
+        self.stream.truncate()
+
     @property
     def text(self) -> str:
         return self.stream.getvalue()
