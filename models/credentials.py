@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import cast
+
 from tortoise import fields
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models.ids import new_id
+from models.users import User
 
 
 class RefreshToken(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    user = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.CASCADE
+    )
     # All tokens descending from one login share a family; reuse of a spent one kills it.
     family_id = fields.UUIDField(db_index=True)
     # SHA-256 of the opaque token: a database leak does not hand out sessions.
@@ -42,3 +52,58 @@ class LoginFailure(Model):
     class Meta:
         table = "login_failures"
         indexes = (("subject", "created_at"),)
+
+
+async def add_refresh_token(
+    *, user_id: uuid.UUID, family_id: uuid.UUID, token_hash: str, expires_at: datetime
+) -> RefreshToken:
+    return await RefreshToken.create(
+        user_id=user_id, family_id=family_id, token_hash=token_hash, expires_at=expires_at
+    )
+
+
+async def get_refresh_token(*, token_hash: str) -> RefreshToken | None:
+    return await RefreshToken.get_or_none(token_hash=token_hash)
+
+
+async def spend_refresh_token(*, token_id: uuid.UUID, now: datetime) -> bool:
+    """Mark a live token used; False when another request spent or revoked it first."""
+    spent = await RefreshToken.filter(id=token_id, used_at=None, revoked_at=None).update(
+        used_at=now
+    )
+    return spent == 1
+
+
+async def revoke_family(*, family_id: uuid.UUID, now: datetime) -> None:
+    await RefreshToken.filter(family_id=family_id, revoked_at=None).update(revoked_at=now)
+
+
+async def revoke_user_refresh_tokens(*, user_id: uuid.UUID, now: datetime) -> None:
+    await RefreshToken.filter(user_id=user_id, revoked_at=None).update(revoked_at=now)
+
+
+async def revoke_access_token(*, jti: uuid.UUID, expires_at: datetime) -> None:
+    with contextlib.suppress(IntegrityError):  # already revoked: a second logout is no error
+        await RevokedAccessToken.create(jti=jti, expires_at=expires_at)
+
+
+async def add_login_failures(*, subjects: Iterable[str]) -> None:
+    await LoginFailure.bulk_create([LoginFailure(subject=subject) for subject in subjects])
+
+
+async def login_failure_times(*, subject: str, since: datetime) -> list[datetime]:
+    """When `subject` failed since `since`, oldest first."""
+    query = (
+        LoginFailure.filter(subject=subject, created_at__gte=since)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    return cast("list[datetime]", await query)
+
+
+async def forget_login_failures(*, subject: str) -> None:
+    await LoginFailure.filter(subject=subject).delete()
+
+
+async def purge_login_failures(*, before: datetime) -> None:
+    await LoginFailure.filter(created_at__lt=before).delete()

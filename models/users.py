@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.models import Model
 
 from models.ids import new_id
@@ -29,3 +33,69 @@ class User(Model):
     class Meta:
         table = "users"
         indexes = (("created_at", "id"),)
+
+
+class EmailTaken(Exception):
+    """Another user already has this (normalised) email."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def get_by_id(*, user_id: uuid.UUID) -> User | None:
+    return await User.get_or_none(id=user_id)
+
+
+async def get_by_email(*, email: str) -> User | None:
+    return await User.get_or_none(email=normalise_email(email))
+
+
+async def create(
+    *, email: str, display_name: str, password_hash: str, role: Role = Role.USER
+) -> User:
+    try:
+        return await User.create(
+            email=normalise_email(email),
+            display_name=display_name,
+            password_hash=password_hash,
+            role=role,
+        )
+    except IntegrityError as error:
+        # The existence check ran first; this is the race of two registrations at once.
+        raise EmailTaken from error
+
+
+async def set_password_hash(*, user_id: uuid.UUID, password_hash: str) -> None:
+    """Store a re-computed hash of the same password (parameter upgrade): tokens stay valid."""
+    await User.filter(id=user_id).update(password_hash=password_hash)
+
+
+async def change_password(*, user_id: uuid.UUID, password_hash: str) -> User | None:
+    """New password and a new token epoch, so every token issued before dies."""
+    return await _update_and_bump(user_id, password_hash=password_hash)
+
+
+async def set_role(*, user_id: uuid.UUID, role: Role) -> User | None:
+    return await _update_and_bump(user_id, role=role)
+
+
+async def set_active(*, user_id: uuid.UUID, active: bool) -> User | None:
+    return await _update_and_bump(user_id, is_active=active)
+
+
+async def set_display_name(*, user_id: uuid.UUID, display_name: str) -> User | None:
+    await User.filter(id=user_id).update(display_name=display_name, updated_at=_now())
+    return await get_by_id(user_id=user_id)
+
+
+async def _update_and_bump(user_id: uuid.UUID, **values: object) -> User | None:
+    updated = await User.filter(id=user_id).update(
+        **values, token_epoch=F("token_epoch") + 1, updated_at=_now()
+    )
+    return await get_by_id(user_id=user_id) if updated else None
+
+
+def _now() -> datetime:
+    # QuerySet.update() skips auto_now, so updated_at is set by hand.
+    return datetime.now(UTC)
