@@ -21,6 +21,7 @@ class RefreshToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name=False, on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID  # set by tortoise; declared for the type checker
     # All tokens descending from one login share a family; reuse of a spent one kills it.
     family_id = fields.UUIDField(db_index=True)
     # SHA-256 of the opaque token: a database leak does not hand out sessions.

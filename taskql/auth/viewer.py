@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from models.users import Role
 
@@ -15,6 +16,10 @@ class Viewer:
     user_id: uuid.UUID | None = None
     role: Role | None = None
     jti: uuid.UUID | None = None
+    # The refresh-token family the access token came with, and when the token expires:
+    # what logout needs to end this session.
+    session_id: uuid.UUID | None = None
+    token_expires_at: datetime | None = None
     # Why a presented token was refused, so UNAUTHENTICATED can say so; None when no token.
     token_problem: str | None = None
 
@@ -25,6 +30,10 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    def can_see_user(self, user_id: uuid.UUID) -> bool:
+        """The self-or-admin rule."""
+        return self.is_admin or (self.user_id is not None and self.user_id == user_id)
 
 
 ANONYMOUS = Viewer()
