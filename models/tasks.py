@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Any
 
-from tortoise import fields
+from tortoise import connections, fields
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models.ids import new_id
+
+if TYPE_CHECKING:
+    from models.users import User
 
 
 class Status(StrEnum):
@@ -25,7 +35,9 @@ class Priority(IntEnum):
 
 class Task(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
-    owner = fields.ForeignKeyField("models.User", related_name="tasks", on_delete=fields.CASCADE)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tasks", on_delete=fields.CASCADE
+    )
     title = fields.CharField(max_length=200)
     description = fields.TextField(null=True)
     status = fields.CharEnumField(Status, max_length=16, default=Status.TODO)
@@ -49,3 +61,417 @@ class Task(Model):
             ("owner", "priority", "id"),
             ("owner", "status"),
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Data functions. Every read or write of task rows goes through these, and each one takes the
+# viewer's `owner_scope` as a required keyword: the owner's id for a normal user, None for an
+# admin (all rows). The scope becomes a WHERE clause, so another user's task is simply absent.
+#
+# List reads are parametrised SQL returning lean dicts (no model hydration): they are the hot
+# path, and per-owner top-N (keyset + window/LATERAL) is beyond what the ORM can express.
+# Rows are normalised here so callers never see dialect differences: ids are `str`, datetimes
+# are aware UTC `datetime`, status is its string value, priority its integer.
+# ---------------------------------------------------------------------------------------------
+
+TaskRow = dict[str, Any]
+
+LIST_COLUMNS = (
+    "id",
+    "owner_id",
+    "title",
+    "status",
+    "priority",
+    "due_at",
+    "completed_at",
+    "version",
+    "client_mutation_id",
+    "created_at",
+    "updated_at",
+)
+# Statuses after which a past due date no longer makes a task overdue.
+CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
+_DATETIME_COLUMNS = ("due_at", "completed_at", "created_at", "updated_at")
+
+
+class TaskSort(StrEnum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    DUE_AT = "due_at"
+    PRIORITY = "priority"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilterSpec:
+    """Row filters; all given conditions must hold. Hashable, so it can key a dataloader."""
+
+    statuses: tuple[Status, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool | None = None
+    title_contains: str | None = None
+    owner_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskKeyset:
+    """The sort value and id of the last row already seen: the page starts after it."""
+
+    value: datetime | int | None
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    filters: TaskFilterSpec
+    sort: TaskSort
+    descending: bool
+    after: TaskKeyset | None
+    # Callers ask for one row more than they show, to learn whether another page exists.
+    limit: int
+    with_description: bool = False
+
+
+class TaskNotFoundError(Exception):
+    """No task with this id inside the viewer's scope (absent and foreign look the same)."""
+
+
+class VersionConflictError(Exception):
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"task is at version {current_version}")
+        self.current_version = current_version
+
+
+async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> TaskRow | None:
+    sql = _Sql()
+    where = [f"id = {sql.param(str(task_id))}", *_scope_clause(sql, owner_scope)]
+    columns = ", ".join((*LIST_COLUMNS, "description"))
+    query = f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}"  # noqa: S608 - fixed parts
+    rows = await sql.fetch(query)
+    return rows[0] if rows else None
+
+
+async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> list[TaskRow]:
+    """One page of tasks in the page's order (plus the extra look-ahead row, if any)."""
+    sql = _Sql()
+    where = [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, page.filters)]
+    where += _keyset_clauses(sql, page)
+    query = (
+        f"SELECT {_columns(page)} FROM tasks{_where(where)}"  # noqa: S608 - fixed parts
+        f" ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}"
+    )
+    return await sql.fetch(query)
+
+
+async def list_tasks_for_owners(
+    *, owner_scope: uuid.UUID | None, owner_ids: Sequence[str], page: TaskPage
+) -> dict[str, list[TaskRow]]:
+    """The same page for each owner, in one statement: owner id -> rows in page order."""
+    owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
+    if not owner_ids:
+        return {}
+    sql = _Sql()
+    columns = _columns(page)
+    if sql.postgres:
+        # LATERAL walks each owner's (owner_id, sort, id) index and stops after `limit` rows.
+        owners = sql.param(list(owner_ids))
+        where = ["tasks.owner_id = o.owner_id", *_filter_clauses(sql, page.filters)]
+        where += _keyset_clauses(sql, page)
+        outer_order = ", ".join(f"t.{part}" for part in _order_by(page).split(", "))
+        query = (
+            f"SELECT t.* FROM unnest({owners}::uuid[]) WITH ORDINALITY AS o(owner_id, ord)"  # noqa: S608
+            f" CROSS JOIN LATERAL (SELECT {columns} FROM tasks{_where(where)}"
+            f" ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}) AS t"
+            f" ORDER BY o.ord, {outer_order}"
+        )
+    else:
+        placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
+        where = [f"owner_id IN ({placeholders})", *_filter_clauses(sql, page.filters)]
+        where += _keyset_clauses(sql, page)
+        query = (
+            f"SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER"  # noqa: S608
+            f" (PARTITION BY owner_id ORDER BY {_order_by(page)}) AS rn FROM tasks{_where(where)})"
+            f" WHERE rn <= {sql.param(page.limit)} ORDER BY owner_id, rn"
+        )
+    grouped: dict[str, list[TaskRow]] = {}
+    for row in await sql.fetch(query):
+        grouped.setdefault(row["owner_id"], []).append(row)
+    return grouped
+
+
+async def count_tasks(*, owner_scope: uuid.UUID | None, filters: TaskFilterSpec) -> int:
+    sql = _Sql()
+    where = [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, filters)]
+    rows = await sql.fetch_raw(f"SELECT COUNT(*) AS n FROM tasks{_where(where)}")  # noqa: S608
+    return int(rows[0]["n"])
+
+
+async def count_tasks_for_owners(
+    *, owner_scope: uuid.UUID | None, owner_ids: Sequence[str], filters: TaskFilterSpec
+) -> dict[str, int]:
+    """owner id -> number of their tasks matching `filters` (owners without any are absent)."""
+    owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
+    if not owner_ids:
+        return {}
+    sql = _Sql()
+    placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
+    where = [f"owner_id IN ({placeholders})", *_filter_clauses(sql, filters)]
+    rows = await sql.fetch_raw(
+        f"SELECT owner_id, COUNT(*) AS n FROM tasks{_where(where)} GROUP BY owner_id"  # noqa: S608
+    )
+    return {str(row["owner_id"]): int(row["n"]) for row in rows}
+
+
+async def count_by_status_for_owners(
+    *, owner_scope: uuid.UUID | None, owner_ids: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """owner id -> {status value: count} (statuses without tasks are absent)."""
+    owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
+    if not owner_ids:
+        return {}
+    sql = _Sql()
+    placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
+    rows = await sql.fetch_raw(
+        f"SELECT owner_id, status, COUNT(*) AS n FROM tasks"  # noqa: S608 - fixed parts
+        f" WHERE owner_id IN ({placeholders}) GROUP BY owner_id, status"
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(str(row["owner_id"]), {})[row["status"]] = int(row["n"])
+    return counts
+
+
+async def create_task(
+    *,
+    owner_id: uuid.UUID,
+    title: str,
+    description: str | None,
+    status: Status,
+    priority: Priority,
+    due_at: datetime | None,
+    client_mutation_id: str | None,
+) -> tuple[TaskRow, bool]:
+    """Insert a task; with a client mutation id seen before, return that task instead.
+
+    Returns (row, created). The unique (owner, client_mutation_id) index settles races
+    between two concurrent retries: the loser reads the winner's row.
+    """
+    if client_mutation_id is not None:
+        existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
+        if existing is not None:
+            return existing, False
+    now = datetime.now(UTC)
+    try:
+        task = await Task.create(
+            owner_id=owner_id,
+            title=title,
+            description=description,
+            status=status,
+            priority=priority,
+            due_at=_utc(due_at),
+            completed_at=now if status is Status.DONE else None,
+            client_mutation_id=client_mutation_id,
+        )
+    except IntegrityError:
+        if client_mutation_id is None:
+            raise
+        existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
+        if existing is None:
+            raise
+        return existing, False
+    return _row_from_model(task), True
+
+
+async def update_task(
+    *,
+    owner_scope: uuid.UUID | None,
+    task_id: uuid.UUID,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> TaskRow:
+    """Apply `changes` (column -> value) as one compare-and-swap on the version.
+
+    The UPDATE matches `version = <version read>`, so of two concurrent writers exactly one
+    wins; the other re-reads and either retries (no expected version) or gets a conflict.
+    completed_at follows status: set when it becomes DONE, cleared when it leaves DONE.
+    """
+    for _attempt in range(5):
+        current = await get_task(owner_scope=owner_scope, task_id=task_id)
+        if current is None:
+            raise TaskNotFoundError
+        if expected_version is not None and current["version"] != expected_version:
+            raise VersionConflictError(current["version"])
+        if not changes:
+            return current
+        values = _with_derived_columns(current, changes)
+        now = datetime.now(UTC)
+        version = current["version"]
+        updated = await Task.filter(id=task_id, version=version).update(
+            **values, version=version + 1, updated_at=now
+        )
+        if updated:
+            row = {**current, **values, "version": version + 1, "updated_at": now}
+            row["status"] = str(row["status"])
+            row["priority"] = int(row["priority"])
+            return row
+    current = await get_task(owner_scope=owner_scope, task_id=task_id)
+    if current is None:
+        raise TaskNotFoundError
+    raise VersionConflictError(current["version"])
+
+
+def _with_derived_columns(current: TaskRow, changes: dict[str, Any]) -> dict[str, Any]:
+    values = dict(changes)
+    if "due_at" in values:
+        values["due_at"] = _utc(values["due_at"])
+    if "status" in values:
+        status = Status(values["status"])
+        if status is not Status.DONE:
+            values["completed_at"] = None
+        elif current["status"] != Status.DONE:
+            values["completed_at"] = datetime.now(UTC)
+    return values
+
+
+async def delete_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> None:
+    query = Task.filter(id=task_id)
+    if owner_scope is not None:
+        query = query.filter(owner_id=owner_scope)
+    if not await query.delete():
+        raise TaskNotFoundError
+
+
+async def bulk_create_tasks(*, tasks: Sequence[Task], batch_size: int = 500) -> None:
+    """Insert many prepared rows in few statements (seeding, benchmarks, tests)."""
+    await Task.bulk_create(list(tasks), batch_size=batch_size)
+
+
+async def _get_by_client_mutation_id(
+    owner_id: uuid.UUID, client_mutation_id: str
+) -> TaskRow | None:
+    sql = _Sql()
+    columns = ", ".join((*LIST_COLUMNS, "description"))
+    query = (
+        f"SELECT {columns} FROM tasks WHERE owner_id = {sql.param(str(owner_id))}"  # noqa: S608
+        f" AND client_mutation_id = {sql.param(client_mutation_id)}"
+    )
+    rows = await sql.fetch(query)
+    return rows[0] if rows else None
+
+
+class _Sql:
+    """Collects bound parameters and speaks the connection's placeholder dialect."""
+
+    __slots__ = ("connection", "postgres", "values")
+
+    def __init__(self) -> None:
+        self.connection = connections.get("default")
+        self.postgres = self.connection.capabilities.dialect == "postgres"
+        self.values: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else "?"
+
+    async def fetch_raw(self, query: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await self.connection.execute_query_dict(query, self.values)
+        return rows
+
+    async def fetch(self, query: str) -> list[TaskRow]:
+        rows = await self.fetch_raw(query)
+        if self.postgres:
+            for row in rows:
+                row["id"] = str(row["id"])
+                row["owner_id"] = str(row["owner_id"])
+        else:
+            # SQLite hands back the ISO text tortoise stored; parse only what is present.
+            for row in rows:
+                for column in _DATETIME_COLUMNS:
+                    value = row.get(column)
+                    if value is not None:
+                        row[column] = datetime.fromisoformat(value)
+        return rows
+
+
+def _scope_clause(sql: _Sql, owner_scope: uuid.UUID | None) -> list[str]:
+    return [] if owner_scope is None else [f"owner_id = {sql.param(str(owner_scope))}"]
+
+
+def _scoped_owner_ids(owner_scope: uuid.UUID | None, owner_ids: Sequence[str]) -> list[str]:
+    if owner_scope is None:
+        return list(owner_ids)
+    own = str(owner_scope)
+    return [owner_id for owner_id in owner_ids if owner_id == own]
+
+
+def _filter_clauses(sql: _Sql, filters: TaskFilterSpec) -> list[str]:
+    clauses = []
+    if filters.owner_id is not None:
+        clauses.append(f"owner_id = {sql.param(str(filters.owner_id))}")
+    if filters.statuses:
+        clauses.append(f"status IN ({', '.join(sql.param(s.value) for s in filters.statuses)})")
+    if filters.priorities:
+        clauses.append(f"priority IN ({', '.join(sql.param(int(p)) for p in filters.priorities)})")
+    if filters.due_before is not None:
+        clauses.append(f"due_at < {sql.param(_utc(filters.due_before))}")
+    if filters.due_after is not None:
+        clauses.append(f"due_at > {sql.param(_utc(filters.due_after))}")
+    if filters.overdue is not None:
+        now = sql.param(datetime.now(UTC))
+        closed = ", ".join(f"'{status.value}'" for status in CLOSED_STATUSES)
+        if filters.overdue:
+            clauses.append(f"(due_at < {now} AND status NOT IN ({closed}))")
+        else:
+            clauses.append(f"(due_at IS NULL OR due_at >= {now} OR status IN ({closed}))")
+    if filters.title_contains:
+        escaped = re.sub(r"([\\%_])", r"\\\1", filters.title_contains)
+        # SQLite's LIKE ignores case (ASCII only); PostgreSQL needs ILIKE.
+        operator = "ILIKE" if sql.postgres else "LIKE"
+        clauses.append(f"title {operator} {sql.param(f'%{escaped}%')} ESCAPE '\\'")
+    return clauses
+
+
+def _keyset_clauses(sql: _Sql, page: TaskPage) -> list[str]:
+    after = page.after
+    if after is None:
+        return []
+    column = page.sort.value
+    operator = "<" if page.descending else ">"
+    if page.sort is not TaskSort.DUE_AT:
+        value = _utc(after.value) if isinstance(after.value, datetime) else after.value
+        return [f"({column}, id) {operator} ({sql.param(value)}, {sql.param(after.id)})"]
+    # Tasks without a due date come last in both directions.
+    if after.value is None:
+        return [f"(due_at IS NULL AND id {operator} {sql.param(after.id)})"]
+    due = sql.param(_utc(after.value) if isinstance(after.value, datetime) else after.value)
+    return [f"((due_at, id) {operator} ({due}, {sql.param(after.id)}) OR due_at IS NULL)"]
+
+
+def _order_by(page: TaskPage) -> str:
+    direction = "DESC" if page.descending else "ASC"
+    nulls = " NULLS LAST" if page.sort is TaskSort.DUE_AT else ""
+    return f"{page.sort.value} {direction}{nulls}, id {direction}"
+
+
+def _columns(page: TaskPage) -> str:
+    return ", ".join((*LIST_COLUMNS, "description") if page.with_description else LIST_COLUMNS)
+
+
+def _where(clauses: list[str]) -> str:
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite compares the stored ISO text, so every datetime written or compared must be UTC.
+    return None if value is None else value.astimezone(UTC)
+
+
+def _row_from_model(task: Task) -> TaskRow:
+    row: TaskRow = {column: getattr(task, column) for column in LIST_COLUMNS}
+    row["id"] = str(task.id)
+    row["owner_id"] = str(task.owner_id)  # type: ignore[attr-defined]
+    row["status"] = str(task.status.value)
+    row["priority"] = int(task.priority)
+    row["description"] = task.description
+    return row

@@ -1,0 +1,87 @@
+"""Cursor pagination shared by every connection: page size checks and signed, opaque cursors.
+
+A cursor is `base64url(json payload) "." base64url(hmac)`. The payload starts with the
+connection and ordering it belongs to (e.g. "tasks:created_at:desc"), then the keyset values of
+the row. The HMAC key is derived from the server's token key material, so clients cannot forge
+or alter cursors, and a cursor made for one ordering is refused under another. Ownership does
+not depend on this: the SQL is always scoped to the viewer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from taskql.errors import ValidationFailed
+from taskql.settings import Settings
+
+SIGNATURE_BYTES = 16
+MAX_CURSOR_LENGTH = 512
+
+
+def page_size(first: int | None, settings: Settings) -> int:
+    """The number of rows to show: `first`, or the default; refuses negative or too large."""
+    limits = settings.graphql
+    if first is None:
+        return limits.page_size_default
+    if first < 0 or first > limits.page_size_max:
+        raise ValidationFailed(
+            f"first must be between 0 and {limits.page_size_max}.", field="first"
+        )
+    return first
+
+
+def encode_cursor(settings: Settings, kind: str, values: list[Any]) -> str:
+    payload = orjson.dumps([kind, *values])
+    signature = hmac.digest(_key(settings), payload, "sha256")[:SIGNATURE_BYTES]
+    return f"{_b64(payload)}.{_b64(signature)}"
+
+
+def decode_cursor(settings: Settings, kind: str, cursor: str) -> list[Any]:
+    """The keyset values of a cursor this server issued for `kind`; VALIDATION_ERROR otherwise."""
+    invalid = ValidationFailed(
+        "after is not a valid cursor for this list and order.", field="after"
+    )
+    if len(cursor) > MAX_CURSOR_LENGTH or cursor.count(".") != 1:
+        raise invalid
+    encoded_payload, encoded_signature = cursor.split(".")
+    try:
+        payload = _unb64(encoded_payload)
+        signature = _unb64(encoded_signature)
+    except (binascii.Error, ValueError):
+        raise invalid from None
+    expected = hmac.digest(_key(settings), payload, "sha256")[:SIGNATURE_BYTES]
+    if not hmac.compare_digest(signature, expected):
+        raise invalid
+    try:
+        decoded = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        raise invalid from None
+    if not isinstance(decoded, list) or not decoded or decoded[0] != kind:
+        raise invalid
+    return decoded[1:]
+
+
+def _key(settings: Settings) -> bytes:
+    auth = settings.auth
+    return _derive_key(auth.jwt_secret or auth.jwt_private_key)
+
+
+@lru_cache(maxsize=8)
+def _derive_key(material: str) -> bytes:
+    # A separate key per purpose: a cursor signature can never double as a token signature.
+    return hmac.digest(material.encode(), b"taskql:cursor:v1", hashlib.sha256)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
