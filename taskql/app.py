@@ -20,7 +20,7 @@ from strawberry.extensions import (
 
 from schema import build_schema
 from taskql.app_keys import DATABASE_READY, SETTINGS
-from taskql.database import apply_migrations, open_orm, ping
+from taskql.database import apply_migrations_in_app, open_orm, ping
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
 from taskql.logging import get_logger
@@ -110,7 +110,7 @@ async def _wait_for_database(app: web.Application) -> None:
     while True:
         try:
             if database.migrate_on_start:
-                applied = await apply_migrations(database)
+                applied = await apply_migrations_in_app(database)
                 log.info("migrations applied", applied=applied)
             await ping(database.health_timeout_seconds)
         except Exception as error:  # noqa: BLE001 - any failure is retried; the reason is logged

@@ -8,7 +8,6 @@ make-migrations` and checked against the models by the test suite.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,15 +30,17 @@ OFFLINE_URLS = {
 }
 
 
-def tortoise_config(database: DatabaseSettings, *, with_aerich: bool = False) -> dict[str, Any]:
-    return _config(_connection_url(database), with_aerich=with_aerich)
+def tortoise_config(database: DatabaseSettings) -> dict[str, Any]:
+    return _config(_connection_url(database))
 
 
-def _config(url: str, *, with_aerich: bool) -> dict[str, Any]:
-    modules = [*MODEL_MODULES, "aerich.models"] if with_aerich else list(MODEL_MODULES)
+def _config(url: str) -> dict[str, Any]:
+    # aerich's own model (its version table) is part of the app so migrations can run in it.
     return {
         "connections": {"default": url},
-        "apps": {APP: {"models": modules, "default_connection": "default"}},
+        "apps": {
+            APP: {"models": [*MODEL_MODULES, "aerich.models"], "default_connection": "default"}
+        },
         "use_tz": True,
         "timezone": "UTC",
     }
@@ -78,19 +79,32 @@ async def ping(seconds: float) -> None:
 
 
 async def apply_migrations(database: DatabaseSettings) -> list[str]:
-    """Apply the committed migrations of the database's dialect; returns the files applied."""
-    # aerich opens and closes Tortoise's *current* context: give it an empty one of its own so
-    # it never touches the application's connections.
-    return await asyncio.create_task(_upgrade(database), context=contextvars.Context())
+    """Apply the committed migrations of the database's dialect; returns the files applied.
 
-
-async def _upgrade(database: DatabaseSettings) -> list[str]:
+    For a process of its own (`taskql migrate`, the test set-up): aerich opens and closes
+    the ORM itself.
+    """
     from aerich import Command  # noqa: PLC0415 - aerich is only needed by migrating code paths
 
     location = migrations_location(database.dialect)
-    config = tortoise_config(database, with_aerich=True)
+    config = tortoise_config(database)
     async with Command(tortoise_config=config, app=APP, location=str(location)) as command:
         applied: list[str] = await command.upgrade(run_in_transaction=True)
+    return applied
+
+
+async def apply_migrations_in_app(database: DatabaseSettings) -> list[str]:
+    """The same, through the running app's ORM (opened by open_orm), leaving it open.
+
+    Tortoise model classes are process-wide, so a second ORM context for aerich would fight
+    the app's over them; aerich reuses an initialised ORM when it finds one.
+    """
+    from aerich import Command  # noqa: PLC0415
+
+    location = migrations_location(database.dialect)
+    command = Command(tortoise_config=tortoise_config(database), app=APP, location=str(location))
+    await command.init()
+    applied: list[str] = await command.upgrade(run_in_transaction=True)
     return applied
 
 
@@ -99,7 +113,7 @@ async def make_migration(dialect: str, name: str, *, into: Path | None = None) -
     from aerich import Command  # noqa: PLC0415
 
     location = into or migrations_location(dialect)
-    config = _config(OFFLINE_URLS[dialect], with_aerich=True)
+    config = _config(OFFLINE_URLS[dialect])
     command = Command(tortoise_config=config, app=APP, location=str(location))
     try:
         if not any((location / APP).glob("0_*.py")):
