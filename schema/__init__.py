@@ -7,15 +7,22 @@ from collections.abc import Callable, Sequence
 import strawberry
 from strawberry.extensions import SchemaExtension
 
+from schema.auth import AuthMutation
 from schema.server_info import ServerInfoQuery
+from schema.users import UserMutation, UserQuery
 
 
 @strawberry.type
-class Query(ServerInfoQuery):
+class Query(UserQuery, ServerInfoQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(AuthMutation, UserMutation):
     pass
 
 
 def build_schema(
     *, extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = ()
 ) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, extensions=list(extensions))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))

@@ -1,0 +1,110 @@
+"""The User type and the user queries and mutations (profile, admin operations)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from resolvers import users as user_resolvers
+from resolvers.context import Info
+from schema.permissions import IsAdmin, IsAuthenticated, IsSelfOrAdmin, requires
+
+if TYPE_CHECKING:
+    from models import users as user_models
+
+
+@strawberry.enum(description="What a user may do. ADMIN manages users and sees every task.")
+class Role(Enum):
+    USER = "USER"
+    ADMIN = "ADMIN"
+
+
+@strawberry.type(description="Someone who signs in and owns tasks.")
+class User:
+    id: strawberry.ID = strawberry.field(description="Stable, time-ordered id (a UUIDv7).")
+    display_name: str = strawberry.field(description="The name shown to people.")
+    role: Role = strawberry.field(description="USER or ADMIN.")
+    is_active: bool = strawberry.field(description="False once an admin deactivated the user.")
+    created_at: datetime = strawberry.field(description="When the user registered.")
+    updated_at: datetime = strawberry.field(description="Last change to this user.")
+    pk: strawberry.Private[uuid.UUID]
+    stored_email: strawberry.Private[str]
+
+    @strawberry.field(
+        description=(
+            "Sign-in email, lower case. Visible only to the user themself and to admins; "
+            "null for everyone else."
+        ),
+        extensions=requires(IsSelfOrAdmin(), fail_silently=True),
+    )
+    def email(self) -> str | None:
+        return self.stored_email
+
+    @classmethod
+    def from_row(cls, row: user_models.User) -> User:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            display_name=row.display_name,
+            role=Role(row.role.value),
+            is_active=row.is_active,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            pk=row.id,
+            stored_email=row.email,
+        )
+
+
+@strawberry.type
+class UserQuery:
+    @strawberry.field(description="The signed-in user.", extensions=requires(IsAuthenticated()))
+    async def me(self, info: Info) -> User:
+        return User.from_row(await user_resolvers.me(info))
+
+    @strawberry.field(
+        description="A user by id: yourself, or anyone for an admin; NOT_FOUND otherwise.",
+        extensions=requires(IsAuthenticated()),
+    )
+    async def user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002 - GraphQL name
+        return User.from_row(await user_resolvers.user(info, id))
+
+
+@strawberry.type
+class UserMutation:
+    @strawberry.mutation(
+        description="Change your display name (1-100 characters).",
+        extensions=requires(IsAuthenticated()),
+    )
+    async def update_me(self, info: Info, display_name: str) -> User:
+        return User.from_row(await user_resolvers.update_me(info, display_name))
+
+    @strawberry.mutation(
+        description="Admin only: change a user's role; their tokens stop working at once.",
+        extensions=requires(IsAuthenticated(), IsAdmin()),
+    )
+    async def set_user_role(self, info: Info, id: strawberry.ID, role: Role) -> User:  # noqa: A002
+        row = await user_resolvers.set_role(info, id, _model_role(role))
+        return User.from_row(row)
+
+    @strawberry.mutation(
+        description="Admin only: stop a user from signing in; their tokens stop working at once.",
+        extensions=requires(IsAuthenticated(), IsAdmin()),
+    )
+    async def deactivate_user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002
+        return User.from_row(await user_resolvers.set_active(info, id, active=False))
+
+    @strawberry.mutation(
+        description="Admin only: let a deactivated user sign in again.",
+        extensions=requires(IsAuthenticated(), IsAdmin()),
+    )
+    async def reactivate_user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002
+        return User.from_row(await user_resolvers.set_active(info, id, active=True))
+
+
+def _model_role(role: Role) -> user_models.Role:
+    from models.users import Role as ModelRole  # noqa: PLC0415 - keeps tortoise out of schema/
+
+    return ModelRole(role.value)
