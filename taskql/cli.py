@@ -11,9 +11,10 @@ from pathlib import Path
 import orjson
 
 from taskql.logging import configure_logging, get_logger
+from taskql.paths import project_root
 from taskql.settings import ConfigError, Settings, load_settings
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+SCHEMA_FILE = project_root() / "schema" / "schema.graphql"
 EXIT_CONFIG = 2
 
 

@@ -18,9 +18,9 @@ from tortoise import Tortoise, connections
 from tortoise.context import TortoiseContext
 
 from models import MODEL_MODULES
+from taskql.paths import project_root
 from taskql.settings import DatabaseSettings
 
-MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 APP = "models"
 DIALECTS = ("sqlite", "postgres")
 # Stand-in URLs for generating migrations offline: aerich needs only the dialect, not a server.
@@ -60,7 +60,7 @@ def _connection_url(database: DatabaseSettings) -> str:
 
 
 def migrations_location(dialect: str) -> Path:
-    return MIGRATIONS_ROOT / dialect
+    return project_root() / "migrations" / dialect
 
 
 async def open_orm(database: DatabaseSettings) -> TortoiseContext:

@@ -13,11 +13,12 @@ import os
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dynaconf import Dynaconf
+
+from taskql.paths import project_root
 
 ENVIRONMENTS = ("development", "test", "production")
 SECRET_KEYS = frozenset({"jwt_secret", "jwt_private_key", "jwt_previous_keys", "password"})
@@ -28,7 +29,6 @@ MIN_SECRET_LENGTH = 32
 HOSTNAME_PATTERN = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$"
 )
-SETTINGS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
 
 
 class ConfigError(Exception):
@@ -133,7 +133,7 @@ def load_settings(environment: str | None = None) -> Settings:
     if env not in ENVIRONMENTS:
         raise ConfigError("TASKQL_ENV", f"must be one of {', '.join(ENVIRONMENTS)}")
     raw = Dynaconf(
-        settings_files=[str(SETTINGS_FILE)],
+        settings_files=[str(project_root() / "settings.toml")],
         environments=True,
         env=env,
         envvar_prefix="TASKQL",
