@@ -34,7 +34,7 @@ class AuthPayload:
             refresh_token=pair.refresh_token,
             token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
             expires_in=pair.access.expires_in,
-            user=User.from_row(pair.user),
+            user=User.from_row(pair.user, reveal_email=True),
         )
 
 

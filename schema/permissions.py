@@ -43,16 +43,18 @@ class IsAdmin(BasePermission):
 class OwnedByUser(Protocol):
     @property
     def pk(self) -> uuid.UUID: ...
+    @property
+    def email_revealed(self) -> bool: ...
 
 
 class IsSelfOrAdmin(BasePermission):
-    """On fields of a User: only that user and admins pass."""
+    """On fields of a User: only that user (or whoever just signed in as them) and admins."""
 
     message = "Only this user and admins may read this."
     error_extensions = {"code": ErrorCode.FORBIDDEN.value}  # noqa: RUF012 - strawberry API
 
     def has_permission(self, source: OwnedByUser, info: Info, **kwargs: Any) -> bool:
-        return info.context.viewer.can_see_user(source.pk)
+        return source.email_revealed or info.context.viewer.can_see_user(source.pk)
 
 
 def requires(*permissions: BasePermission, fail_silently: bool = False) -> list[FieldExtension]:

@@ -33,6 +33,9 @@ class User:
     updated_at: datetime = strawberry.field(description="Last change to this user.")
     pk: strawberry.Private[uuid.UUID]
     stored_email: strawberry.Private[str]
+    # Set when the payload goes to this user's own new token holder (register, login): the
+    # request itself is still anonymous, but the caller just proved to be this user.
+    email_revealed: strawberry.Private[bool]
 
     @strawberry.field(
         description=(
@@ -45,7 +48,7 @@ class User:
         return self.stored_email
 
     @classmethod
-    def from_row(cls, row: user_models.User) -> User:
+    def from_row(cls, row: user_models.User, *, reveal_email: bool = False) -> User:
         return cls(
             id=strawberry.ID(str(row.id)),
             display_name=row.display_name,
@@ -55,6 +58,7 @@ class User:
             updated_at=row.updated_at,
             pk=row.id,
             stored_email=row.email,
+            email_revealed=reveal_email,
         )
 
 

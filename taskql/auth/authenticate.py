@@ -29,7 +29,7 @@ _VIEWER_SQL = (
     'FROM "users" WHERE "id" = {user_id}'
 )
 VIEWER_SQL = {
-    "sqlite": _VIEWER_SQL.format(user_id="?", jti="?"),
+    "sqlite": _VIEWER_SQL.format(user_id="?1", jti="?2"),
     "postgres": _VIEWER_SQL.format(user_id="$1", jti="$2"),
 }
 
