@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
@@ -48,18 +49,31 @@ class User:
         return self.stored_email
 
     @classmethod
-    def from_row(cls, row: user_models.User, *, reveal_email: bool = False) -> User:
+    def from_row(
+        cls, row: user_models.User | Mapping[str, Any], *, reveal_email: bool = False
+    ) -> User:
+        """From a model instance or a lean `.values()` dict of the same columns."""
+        values = row if isinstance(row, Mapping) else {c: getattr(row, c) for c in _COLUMNS}
+        role = values["role"]
         return cls(
-            id=strawberry.ID(str(row.id)),
-            display_name=row.display_name,
-            role=Role(row.role.value),
-            is_active=row.is_active,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            pk=row.id,
-            stored_email=row.email,
+            id=strawberry.ID(str(values["id"])),
+            display_name=values["display_name"],
+            role=Role(getattr(role, "value", role)),
+            is_active=bool(values["is_active"]),
+            created_at=values["created_at"],
+            updated_at=values["updated_at"],
+            pk=uuid.UUID(str(values["id"])),
+            stored_email=values["email"],
             email_revealed=reveal_email,
         )
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> User:
+        """From a lean `.values()` dict (lists, dataloaders)."""
+        return cls.from_row(values)
+
+
+_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
 
 
 @strawberry.type
