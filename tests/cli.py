@@ -17,7 +17,9 @@ def taskql_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def run_taskql(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_taskql(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "taskql.cli", *args],
         env=env,
