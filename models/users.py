@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.models import Model
 
 from models.ids import new_id
@@ -99,3 +101,25 @@ async def _update_and_bump(user_id: uuid.UUID, **values: object) -> User | None:
 def _now() -> datetime:
     # QuerySet.update() skips auto_now, so updated_at is set by hand.
     return datetime.now(UTC)
+
+
+# Lean reads for lists and dataloaders: dicts of the columns the User type shows, no hydration.
+USER_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
+
+
+async def get_many(*, user_ids: Sequence[uuid.UUID | str]) -> list[dict[str, Any]]:
+    """The users with these ids, in no particular order (missing ids are simply absent)."""
+    return await User.filter(id__in=list(user_ids)).values(*USER_COLUMNS)
+
+
+async def list_page(
+    *, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[dict[str, Any]]:
+    """Newest first (created_at, then id, descending), starting after the keyset `after`."""
+    query = User.all()
+    if after is not None:
+        created_at, user_id = after
+        query = query.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=user_id)
+        )
+    return await query.order_by("-created_at", "-id").limit(limit).values(*USER_COLUMNS)

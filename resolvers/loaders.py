@@ -1,16 +1,96 @@
-"""Per-request dataloaders: built in get_context, so their cache lives for one request."""
+"""Per-request dataloaders: built in get_context, so their cache lives for one request.
+
+Each batch function issues one statement per batch (per distinct arguments for task pages)
+and answers in key order by dict lookup. Loaders of task rows apply the viewer's ownership
+scope inside their SQL, through the task data functions.
+
+Schema types are imported inside the batch functions: schema modules import the context,
+which imports this module.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
+from strawberry.dataloader import DataLoader
+
+from models import tasks as task_models
+from models import users as user_models
+from resolvers.ownership import task_owner_scope
 from taskql.auth.viewer import Viewer
+
+if TYPE_CHECKING:
+    from schema.users import User
+
+TaskPageKey = tuple[str, task_models.TaskPage]
+TaskCountKey = tuple[str, task_models.TaskFilterSpec]
 
 
 @dataclass(slots=True)
 class Loaders:
     viewer: Viewer
+    # Keys are id strings, the form the task rows carry their owner_id in.
+    user_by_id: DataLoader[str, User | None]
+    tasks_by_owner: DataLoader[TaskPageKey, list[task_models.TaskRow]]
+    task_count_by_owner: DataLoader[TaskCountKey, int]
+    task_counts_by_owner: DataLoader[str, dict[str, int]]
 
 
 def build_loaders(viewer: Viewer) -> Loaders:
-    return Loaders(viewer=viewer)
+    return Loaders(
+        viewer=viewer,
+        user_by_id=DataLoader(load_fn=_load_users),
+        tasks_by_owner=DataLoader(load_fn=partial(_load_task_pages, viewer)),
+        task_count_by_owner=DataLoader(load_fn=partial(_load_task_totals, viewer)),
+        task_counts_by_owner=DataLoader(load_fn=partial(_load_status_counts, viewer)),
+    )
+
+
+async def _load_users(ids: Sequence[str]) -> list[User | None]:
+    from schema.users import User  # noqa: PLC0415 - see the module docstring
+
+    rows = await user_models.get_many(user_ids=ids)
+    found = {str(row["id"]): User.from_values(row) for row in rows}
+    return [found.get(user_id) for user_id in ids]
+
+
+async def _load_task_pages(
+    viewer: Viewer, keys: Sequence[TaskPageKey]
+) -> list[list[task_models.TaskRow]]:
+    scope = task_owner_scope(viewer)
+    owners_by_page: dict[task_models.TaskPage, list[str]] = {}
+    for owner_id, page in keys:
+        owners_by_page.setdefault(page, []).append(owner_id)
+    found: dict[TaskPageKey, list[task_models.TaskRow]] = {}
+    for page, owner_ids in owners_by_page.items():
+        grouped = await task_models.list_tasks_for_owners(
+            owner_scope=scope, owner_ids=owner_ids, page=page
+        )
+        for owner_id in owner_ids:
+            found[owner_id, page] = grouped.get(owner_id, [])
+    return [found[key] for key in keys]
+
+
+async def _load_task_totals(viewer: Viewer, keys: Sequence[TaskCountKey]) -> list[int]:
+    scope = task_owner_scope(viewer)
+    owners_by_filter: dict[task_models.TaskFilterSpec, list[str]] = {}
+    for owner_id, filters in keys:
+        owners_by_filter.setdefault(filters, []).append(owner_id)
+    found: dict[TaskCountKey, int] = {}
+    for filters, owner_ids in owners_by_filter.items():
+        counts = await task_models.count_tasks_for_owners(
+            owner_scope=scope, owner_ids=owner_ids, filters=filters
+        )
+        for owner_id in owner_ids:
+            found[owner_id, filters] = counts.get(owner_id, 0)
+    return [found[key] for key in keys]
+
+
+async def _load_status_counts(viewer: Viewer, owner_ids: Sequence[str]) -> list[dict[str, int]]:
+    counts = await task_models.count_by_status_for_owners(
+        owner_scope=task_owner_scope(viewer), owner_ids=owner_ids
+    )
+    return [counts.get(owner_id, {}) for owner_id in owner_ids]

@@ -9,16 +9,18 @@ from strawberry.extensions import SchemaExtension
 
 from schema.auth import AuthMutation
 from schema.server_info import ServerInfoQuery
+from schema.task_operations import TaskMutation, TaskQuery
+from schema.user_list import UserListQuery
 from schema.users import UserMutation, UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, ServerInfoQuery):
+class Query(UserQuery, UserListQuery, TaskQuery, ServerInfoQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserMutation):
+class Mutation(AuthMutation, UserMutation, TaskMutation):
     pass
 
 

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
+from resolvers import tasks as task_resolvers
 from resolvers import users as user_resolvers
 from resolvers.context import Info
 from schema.permissions import IsAdmin, IsAuthenticated, IsSelfOrAdmin, requires
+from schema.tasks import TaskConnection, TaskCounts, TaskFilter, TaskOrder
 
 if TYPE_CHECKING:
     from models import users as user_models
@@ -47,6 +49,26 @@ class User:
     )
     def email(self) -> str | None:
         return self.stored_email
+
+    @strawberry.field(
+        description="This user's tasks, a page at a time (arguments as Query.tasks). Only "
+        "your own tasks unless you are an admin."
+    )
+    async def tasks(
+        self,
+        info: Info,
+        filter: TaskFilter | None = None,  # noqa: A002 - the GraphQL argument name
+        order_by: TaskOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> TaskConnection:
+        return await task_resolvers.user_tasks(
+            info, self.id, filter_=filter, order_by=order_by, first=first, after=after
+        )
+
+    @strawberry.field(description="How many tasks this user has in each status.")
+    async def task_counts(self, info: Info) -> TaskCounts:
+        return await task_resolvers.user_task_counts(info, self.id)
 
     @classmethod
     def from_row(

@@ -1,0 +1,362 @@
+"""Task resolvers: check input, call the task data functions with the viewer's scope, map rows
+to schema objects. Enum and row mapping is done once per row with dict lookups (hot path)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from models import tasks as task_models
+from resolvers.context import Info
+from resolvers.ownership import task_owner_scope
+from resolvers.pagination import decode_cursor, encode_cursor, page_size
+from schema.pagination import OrderDirection, PageInfo
+from schema.tasks import (
+    CreateTaskInput,
+    Task,
+    TaskConnection,
+    TaskCounts,
+    TaskEdge,
+    TaskFilter,
+    TaskOrder,
+    TaskOrderField,
+    TaskPriority,
+    TaskStatus,
+    UpdateTaskInput,
+)
+from taskql.errors import Conflict, NotFound, ValidationFailed
+
+MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 2000
+MAX_CLIENT_MUTATION_ID_LENGTH = 100
+MAX_SEARCH_LENGTH = 200
+
+STATUS_OUT = {status.value: TaskStatus(status.value) for status in task_models.Status}
+STATUS_IN = {TaskStatus(status.value): status for status in task_models.Status}
+PRIORITY_OUT = {priority.value: TaskPriority[priority.name] for priority in task_models.Priority}
+PRIORITY_IN = {TaskPriority[priority.name]: priority for priority in task_models.Priority}
+SORT_IN = {
+    TaskOrderField.CREATED_AT: task_models.TaskSort.CREATED_AT,
+    TaskOrderField.UPDATED_AT: task_models.TaskSort.UPDATED_AT,
+    TaskOrderField.DUE_AT: task_models.TaskSort.DUE_AT,
+    TaskOrderField.PRIORITY: task_models.TaskSort.PRIORITY,
+}
+DEFAULT_ORDER = TaskOrder()
+
+
+def task_from_row(row: task_models.TaskRow) -> Task:
+    return Task(
+        id=strawberry.ID(row["id"]),
+        title=row["title"],
+        description=row.get("description"),
+        status=STATUS_OUT[row["status"]],
+        priority=PRIORITY_OUT[row["priority"]],
+        due_at=row["due_at"],
+        completed_at=row["completed_at"],
+        version=row["version"],
+        client_mutation_id=row["client_mutation_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        owner_id=row["owner_id"],
+    )
+
+
+def counts_from_statuses(counts: dict[str, int]) -> TaskCounts:
+    by_status = {status: counts.get(status.value, 0) for status in task_models.Status}
+    return TaskCounts(
+        todo=by_status[task_models.Status.TODO],
+        in_progress=by_status[task_models.Status.IN_PROGRESS],
+        done=by_status[task_models.Status.DONE],
+        cancelled=by_status[task_models.Status.CANCELLED],
+        total=sum(by_status.values()),
+    )
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+async def task(info: Info, task_id: str) -> Task:
+    row = await task_models.get_task(
+        owner_scope=task_owner_scope(info.context.viewer), task_id=parse_task_id(task_id)
+    )
+    if row is None:
+        raise NotFound("Task not found.")
+    return task_from_row(row)
+
+
+async def tasks(
+    info: Info,
+    *,
+    filter_: TaskFilter | None,
+    order_by: TaskOrder | None,
+    first: int | None,
+    after: str | None,
+) -> TaskConnection:
+    scope = task_owner_scope(info.context.viewer)
+    page, shown = page_request(info, filter_=filter_, order_by=order_by, first=first, after=after)
+    rows = await task_models.list_tasks(owner_scope=scope, page=page)
+
+    async def count() -> int:
+        return await task_models.count_tasks(owner_scope=scope, filters=page.filters)
+
+    return connection(info, rows, page, shown, count)
+
+
+async def user_tasks(
+    info: Info,
+    owner_id: str,
+    *,
+    filter_: TaskFilter | None,
+    order_by: TaskOrder | None,
+    first: int | None,
+    after: str | None,
+) -> TaskConnection:
+    """User.tasks: batched across all the users of the response by the tasks_by_owner loader."""
+    page, shown = page_request(info, filter_=filter_, order_by=order_by, first=first, after=after)
+    loaders = info.context.loaders
+    rows = await loaders.tasks_by_owner.load((owner_id, page))
+
+    async def count() -> int:
+        return await loaders.task_count_by_owner.load((owner_id, page.filters))
+
+    return connection(info, rows, page, shown, count)
+
+
+async def user_task_counts(info: Info, owner_id: str) -> TaskCounts:
+    return counts_from_statuses(await info.context.loaders.task_counts_by_owner.load(owner_id))
+
+
+def page_request(
+    info: Info,
+    *,
+    filter_: TaskFilter | None,
+    order_by: TaskOrder | None,
+    first: int | None,
+    after: str | None,
+) -> tuple[task_models.TaskPage, int]:
+    """The page to read (one look-ahead row more than shown) and how many rows to show."""
+    settings = info.context.settings
+    shown = page_size(first, settings)
+    order = order_by or DEFAULT_ORDER
+    sort = SORT_IN[order.field]
+    descending = order.direction is OrderDirection.DESC
+    keyset = None
+    if after is not None:
+        keyset = _keyset(decode_cursor(settings, _cursor_kind(sort, descending), after), sort)
+    page = task_models.TaskPage(
+        filters=clean_filter(filter_),
+        sort=sort,
+        descending=descending,
+        after=keyset,
+        limit=shown + 1,
+        with_description=_selects_description(info),
+    )
+    return page, shown
+
+
+def connection(
+    info: Info,
+    rows: list[task_models.TaskRow],
+    page: task_models.TaskPage,
+    shown: int,
+    count: Callable[[], Awaitable[int]],
+) -> TaskConnection:
+    settings = info.context.settings
+    kind = _cursor_kind(page.sort, page.descending)
+    column = page.sort.value
+    datetimes = page.sort is not task_models.TaskSort.PRIORITY
+    edges = []
+    for row in rows[:shown]:
+        value = row[column]
+        if datetimes and value is not None:
+            value = value.isoformat()
+        edges.append(
+            TaskEdge(
+                cursor=encode_cursor(settings, kind, [value, row["id"]]), node=task_from_row(row)
+            )
+        )
+    page_info = PageInfo(
+        has_next_page=len(rows) > shown,
+        has_previous_page=page.after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return TaskConnection(edges=edges, page_info=page_info, count=count)
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+async def create_task(info: Info, data: CreateTaskInput) -> Task:
+    owner_id = info.context.viewer.user_id
+    if owner_id is None:  # unreachable behind IsAuthenticated; keeps the type checker honest
+        raise NotFound("Task not found.")
+    client_mutation_id = data.client_mutation_id
+    if client_mutation_id is not None and not (
+        1 <= len(client_mutation_id) <= MAX_CLIENT_MUTATION_ID_LENGTH
+    ):
+        raise ValidationFailed(
+            f"clientMutationId must have 1 to {MAX_CLIENT_MUTATION_ID_LENGTH} characters.",
+            field="clientMutationId",
+        )
+    row, _created = await task_models.create_task(
+        owner_id=owner_id,
+        title=clean_title(data.title),
+        description=clean_description(data.description),
+        status=STATUS_IN[data.status],
+        priority=PRIORITY_IN[data.priority],
+        due_at=clean_datetime(data.due_at, field="dueAt"),
+        client_mutation_id=client_mutation_id,
+    )
+    return task_from_row(row)
+
+
+async def update_task(
+    info: Info, task_id: str, data: UpdateTaskInput, expected_version: int | None
+) -> Task:
+    changes: dict[str, Any] = {}
+    if data.title is not None:
+        if data.title.value is None:
+            raise ValidationFailed("title cannot be null.", field="title")
+        changes["title"] = clean_title(data.title.value)
+    if data.description is not None:
+        changes["description"] = clean_description(data.description.value)
+    if data.status is not None:
+        if data.status.value is None:
+            raise ValidationFailed("status cannot be null.", field="status")
+        changes["status"] = STATUS_IN[data.status.value]
+    if data.priority is not None:
+        if data.priority.value is None:
+            raise ValidationFailed("priority cannot be null.", field="priority")
+        changes["priority"] = PRIORITY_IN[data.priority.value]
+    if data.due_at is not None:
+        changes["due_at"] = clean_datetime(data.due_at.value, field="dueAt")
+    return await _update(info, task_id, changes, expected_version)
+
+
+async def set_task_status(info: Info, task_id: str, status: TaskStatus) -> Task:
+    return await _update(info, task_id, {"status": STATUS_IN[status]}, None)
+
+
+async def delete_task(info: Info, task_id: str) -> strawberry.ID:
+    try:
+        await task_models.delete_task(
+            owner_scope=task_owner_scope(info.context.viewer), task_id=parse_task_id(task_id)
+        )
+    except task_models.TaskNotFoundError:
+        raise NotFound("Task not found.") from None
+    return strawberry.ID(task_id)
+
+
+async def _update(
+    info: Info, task_id: str, changes: dict[str, Any], expected_version: int | None
+) -> Task:
+    try:
+        row = await task_models.update_task(
+            owner_scope=task_owner_scope(info.context.viewer),
+            task_id=parse_task_id(task_id),
+            changes=changes,
+            expected_version=expected_version,
+        )
+    except task_models.TaskNotFoundError:
+        raise NotFound("Task not found.") from None
+    except task_models.VersionConflictError as conflict:
+        raise Conflict(
+            "The task was changed by someone else; reload it and try again.",
+            currentVersion=conflict.current_version,
+        ) from None
+    return task_from_row(row)
+
+
+# --- input checks --------------------------------------------------------------------------
+
+
+def parse_task_id(value: str, *, field: str = "id") -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed("Not a valid task id.", field=field) from None
+
+
+def clean_title(title: str) -> str:
+    cleaned = title.strip()
+    if not 1 <= len(cleaned) <= MAX_TITLE_LENGTH:
+        raise ValidationFailed(
+            f"The title must have 1 to {MAX_TITLE_LENGTH} characters.", field="title"
+        )
+    return cleaned
+
+
+def clean_description(description: str | None) -> str | None:
+    if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationFailed(
+            f"The description must have at most {MAX_DESCRIPTION_LENGTH} characters.",
+            field="description",
+        )
+    return description
+
+
+def clean_datetime(value: datetime | None, *, field: str) -> datetime | None:
+    if value is not None and value.utcoffset() is None:
+        raise ValidationFailed("Give a timezone offset, e.g. 2026-01-31T17:00:00Z.", field=field)
+    return value
+
+
+def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:
+    if filter_ is None:
+        return task_models.TaskFilterSpec()
+    text = filter_.title_contains
+    if text is not None and len(text) > MAX_SEARCH_LENGTH:
+        raise ValidationFailed(
+            f"titleContains must have at most {MAX_SEARCH_LENGTH} characters.",
+            field="filter.titleContains",
+        )
+    owner_id = None
+    if filter_.owner_id is not None:
+        owner_id = parse_task_id(filter_.owner_id, field="filter.ownerId")
+    return task_models.TaskFilterSpec(
+        # Sorted and de-duplicated, so equal filters make equal dataloader keys.
+        statuses=tuple(sorted({STATUS_IN[s] for s in filter_.status or ()})),
+        priorities=tuple(sorted({PRIORITY_IN[p] for p in filter_.priority or ()})),
+        due_before=clean_datetime(filter_.due_before, field="filter.dueBefore"),
+        due_after=clean_datetime(filter_.due_after, field="filter.dueAfter"),
+        overdue=filter_.overdue,
+        title_contains=text or None,
+        owner_id=owner_id,
+    )
+
+
+def _cursor_kind(sort: task_models.TaskSort, descending: bool) -> str:
+    return f"tasks:{sort.value}:{'desc' if descending else 'asc'}"
+
+
+def _keyset(values: list[Any], sort: task_models.TaskSort) -> task_models.TaskKeyset:
+    invalid = ValidationFailed("after is not a valid cursor for this list.", field="after")
+    if len(values) != 2 or not isinstance(values[1], str):  # noqa: PLR2004 - [value, id]
+        raise invalid
+    value, task_id = values
+    if sort is task_models.TaskSort.PRIORITY:
+        if not isinstance(value, int):
+            raise invalid
+        return task_models.TaskKeyset(value=value, id=task_id)
+    if value is None and sort is task_models.TaskSort.DUE_AT:
+        return task_models.TaskKeyset(value=None, id=task_id)
+    try:
+        return task_models.TaskKeyset(value=datetime.fromisoformat(value), id=task_id)
+    except (TypeError, ValueError):
+        raise invalid from None
+
+
+def _selects_description(info: Info) -> bool:
+    """Whether the selection below this field asks for a task's description (lean rows)."""
+    pending = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if getattr(selection, "name", None) == "description":
+            return True
+        pending.extend(selection.selections)
+    return False

@@ -1,0 +1,53 @@
+"""The admin's users connection: keyset pages over (created_at, id), newest first."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from models import users as user_models
+from resolvers.context import Info
+from resolvers.pagination import decode_cursor, encode_cursor, page_size
+from schema.pagination import PageInfo
+from schema.user_connection import UserConnection, UserEdge
+from schema.users import User
+from taskql.errors import ValidationFailed
+
+CURSOR_KIND = "users:created_at:desc"
+INVALID_CURSOR = "after is not a valid cursor for this list."
+
+
+async def users(info: Info, *, first: int | None, after: str | None) -> UserConnection:
+    settings = info.context.settings
+    shown = page_size(first, settings)
+    keyset = None
+    if after is not None:
+        keyset = _keyset(decode_cursor(settings, CURSOR_KIND, after))
+    rows = await user_models.list_page(after=keyset, limit=shown + 1)
+    edges = [
+        UserEdge(
+            cursor=encode_cursor(
+                settings, CURSOR_KIND, [row["created_at"].isoformat(), str(row["id"])]
+            ),
+            node=User.from_values(row),
+        )
+        for row in rows[:shown]
+    ]
+    page_info = PageInfo(
+        has_next_page=len(rows) > shown,
+        has_previous_page=keyset is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return UserConnection(edges=edges, page_info=page_info)
+
+
+def _keyset(values: list[Any]) -> tuple[datetime, uuid.UUID]:
+    try:
+        created_at, user_id = values
+        return datetime.fromisoformat(created_at), uuid.UUID(user_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "after is not a valid cursor for this list.", field="after"
+        ) from None

@@ -1,0 +1,86 @@
+"""Root fields of the task domain: the task queries and mutations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import tasks as task_resolvers
+from resolvers.context import Info
+from schema.permissions import IsAuthenticated, requires
+from schema.tasks import (
+    CreateTaskInput,
+    Task,
+    TaskConnection,
+    TaskFilter,
+    TaskOrder,
+    TaskStatus,
+    UpdateTaskInput,
+)
+
+# ruff: noqa: A002 - `id`, `input` and `filter` are the GraphQL argument names
+
+
+@strawberry.type
+class TaskQuery:
+    @strawberry.field(
+        description="One of your tasks (any task for an admin); NOT_FOUND otherwise.",
+        extensions=requires(IsAuthenticated()),
+    )
+    async def task(self, info: Info, id: strawberry.ID) -> Task | None:
+        return await task_resolvers.task(info, id)
+
+    @strawberry.field(
+        description="Your tasks (every user's for an admin), a page at a time. `first` is "
+        "capped by the server (graphql.page_size_max); `after` takes a cursor of this list "
+        "in the same order.",
+        extensions=requires(IsAuthenticated()),
+    )
+    async def tasks(
+        self,
+        info: Info,
+        filter: TaskFilter | None = None,
+        order_by: TaskOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> TaskConnection:
+        return await task_resolvers.tasks(
+            info, filter_=filter, order_by=order_by, first=first, after=after
+        )
+
+
+@strawberry.type
+class TaskMutation:
+    @strawberry.mutation(
+        description="Create a task owned by you. With a clientMutationId, retries return the "
+        "task the first call created.",
+        extensions=requires(IsAuthenticated()),
+    )
+    async def create_task(self, info: Info, input: CreateTaskInput) -> Task:
+        return await task_resolvers.create_task(info, input)
+
+    @strawberry.mutation(
+        description="Change the fields given. With expectedVersion, nothing is written unless "
+        "the task is still at that version (CONFLICT with extensions.currentVersion).",
+        extensions=requires(IsAuthenticated()),
+    )
+    async def update_task(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: UpdateTaskInput,
+        expected_version: int | None = None,
+    ) -> Task:
+        return await task_resolvers.update_task(info, id, input, expected_version)
+
+    @strawberry.mutation(
+        description="Move a task to a status; DONE records completedAt, leaving DONE clears it.",
+        extensions=requires(IsAuthenticated()),
+    )
+    async def set_task_status(self, info: Info, id: strawberry.ID, status: TaskStatus) -> Task:
+        return await task_resolvers.set_task_status(info, id, status)
+
+    @strawberry.mutation(
+        description="Delete a task; returns its id.", extensions=requires(IsAuthenticated())
+    )
+    async def delete_task(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        return await task_resolvers.delete_task(info, id)
