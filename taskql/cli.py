@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="print the effective settings, redacted")
     check.set_defaults(handler=_check_config)
+
+    admin = commands.add_parser(
+        "create-admin", help="create an admin (password from TASKQL_ADMIN_PASSWORD or a prompt)"
+    )
+    _create_admin_arguments(admin)
+    admin.set_defaults(handler=_create_admin)
     return parser
 
 
@@ -107,6 +113,18 @@ def _export_schema(_: Settings, args: argparse.Namespace) -> int:
     args.output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
     print(f"schema written to {args.output}")  # noqa: T201
     return 0
+
+
+def _create_admin_arguments(parser: argparse.ArgumentParser) -> None:
+    from taskql.auth.create_admin import add_arguments  # noqa: PLC0415
+
+    add_arguments(parser)
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from taskql.auth.create_admin import run  # noqa: PLC0415
+
+    return run(settings, args)
 
 
 def _check_config(settings: Settings, _: argparse.Namespace) -> int:
