@@ -1,0 +1,122 @@
+"""The operations frontends send cost a fixed number of SQL statements, whatever the row count.
+
+Counts are of the statements really sent (tortoise.db_client's log), on SQLite and PostgreSQL.
+Every authenticated request also costs the viewer's 1 statement (token state + revocation).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.users import Role
+from tests.task_factories import create_tasks, signed_in_user
+
+OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
+VIEWER = 1
+
+
+def operation(name: str) -> str:
+    return (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+async def add_users_with_tasks(settings, users: int, tasks_each: int) -> None:
+    for _ in range(users):
+        user, _token = await signed_in_user(settings)
+        await create_tasks(user, tasks_each)
+
+
+async def statements_for(graphql, sql_statements, query: str, token: str) -> list[str]:
+    sql_statements.reset()
+    body = await graphql(query, token=token)
+    assert "errors" not in body, body
+    return list(sql_statements.statements)
+
+
+def touching(statements: list[str], table: str) -> int:
+    return sum(f"FROM {table}" in s or f'FROM "{table}"' in s for s in statements)
+
+
+@pytest.mark.parametrize("name", ["tasks_with_owners", "tasks_with_owners_email"])
+async def test_admin_task_list_with_owners_costs_three_statements(
+    graphql, settings, sql_statements, name
+):
+    """tasks(first: 50) with owners: viewer + tasks + owners, also with 5x more rows."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=4, tasks_each=15)
+    query = operation(name)
+
+    small = await statements_for(graphql, sql_statements, query, token)
+    await add_users_with_tasks(settings, users=16, tasks_each=15)
+    large = await statements_for(graphql, sql_statements, query, token)
+    body = await graphql(query, token=token)
+
+    assert len(body["data"]["tasks"]["edges"]) == 50
+    assert len({e["node"]["owner"]["id"] for e in body["data"]["tasks"]["edges"]}) >= 3
+    assert len(small) == len(large) == VIEWER + 2, large
+    assert touching(large, "tasks") == 1
+    assert touching(large, "users") == 2  # the viewer's statement and the owners batch
+
+
+async def test_own_task_list_costs_the_same(graphql, settings, sql_statements):
+    """A user's own list with owners costs viewer + tasks + owner, at 60 or 300 tasks."""
+    user, token = await signed_in_user(settings)
+    await create_tasks(user, 60)
+    query = operation("tasks_with_owners")
+
+    small = await statements_for(graphql, sql_statements, query, token)
+    await create_tasks(user, 240)
+    large = await statements_for(graphql, sql_statements, query, token)
+
+    assert len(small) == len(large) == VIEWER + 2, large
+
+
+async def test_total_count_costs_one_more_statement(graphql, settings, sql_statements):
+    """Selecting totalCount adds exactly one COUNT statement; not selecting it adds none."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=3, tasks_each=20)
+    query = operation("tasks_with_owners")
+    with_total = query.replace("tasks(first: 50) {", "tasks(first: 50) {\n    totalCount", 1)
+    assert with_total != query
+
+    without = await statements_for(graphql, sql_statements, query, token)
+    counted = await statements_for(graphql, sql_statements, with_total, token)
+
+    assert len(without) == VIEWER + 2
+    assert len(counted) == VIEWER + 3
+    assert sum("COUNT(" in s for s in counted) == 1
+    assert not any("COUNT(" in s for s in without)
+
+
+@pytest.mark.parametrize("name", ["users_with_tasks", "users_with_tasks_email"])
+async def test_users_with_their_tasks_costs_three_statements(
+    graphql, settings, sql_statements, name
+):
+    """users(first: 20) with tasks(first: 10) each: viewer + users + one batched task read."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=8, tasks_each=4)
+    query = operation(name)
+
+    small = await statements_for(graphql, sql_statements, query, token)
+    await add_users_with_tasks(settings, users=32, tasks_each=14)
+    large = await statements_for(graphql, sql_statements, query, token)
+    body = await graphql(query, token=token)
+
+    users = body["data"]["users"]["edges"]
+    assert len(users) == 20
+    assert all(len(u["node"]["tasks"]["edges"]) == 10 for u in users)
+    assert len(small) == len(large) == VIEWER + 2, large
+    assert touching(large, "tasks") == 1
+
+
+async def test_user_task_counts_and_totals_are_batched(graphql, settings, sql_statements):
+    """taskCounts and tasks.totalCount on 20 users add one statement each, not one per user."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=25, tasks_each=3)
+    query = """{ users(first: 20) { edges { node { id taskCounts { todo total }
+        tasks(first: 2) { totalCount edges { node { id } } } } } } }"""
+
+    statements = await statements_for(graphql, sql_statements, query, token)
+
+    assert len(statements) == VIEWER + 4, statements
