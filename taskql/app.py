@@ -76,7 +76,7 @@ def _schema_extensions(settings: Settings) -> list[type[SchemaExtension] | objec
 
 
 def _allow_cors(app: web.Application, settings: Settings, routes: list[web.AbstractRoute]) -> None:
-    options = aiohttp_cors.ResourceOptions(
+    options = aiohttp_cors.ResourceOptions(  # type: ignore[no-untyped-call]
         allow_credentials=False,
         allow_headers=("Content-Type", "Authorization", "X-Request-Id"),
         expose_headers=("X-Request-Id",),

@@ -125,7 +125,8 @@ class Settings:
 
     def redacted(self) -> dict[str, Any]:
         """The effective settings, safe to print: secrets masked, URL passwords removed."""
-        return _redact(asdict(self))
+        redacted: dict[str, Any] = _redact(asdict(self))
+        return redacted
 
 
 def load_settings(environment: str | None = None) -> Settings:

@@ -82,7 +82,7 @@ def with_overrides(settings: Settings, **sections: dict[str, Any]) -> Settings:
     return dataclasses.replace(settings, **replaced)
 
 
-MakeClient = Callable[..., Awaitable[TestClient]]
+MakeClient = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
@@ -96,10 +96,10 @@ async def make_client(aiohttp_client: Any) -> AsyncIterator[MakeClient]:
 
     async def start(
         settings: Settings, *, wait_ready: bool = True, schema_factory: Any = None
-    ) -> TestClient:
+    ) -> TestClient[Any, Any]:
         nonlocal wipe
         app = create_app(settings, **({"schema_factory": schema_factory} if schema_factory else {}))
-        client: TestClient = await aiohttp_client(app)
+        client: TestClient[Any, Any] = await aiohttp_client(app)
         if wait_ready:
             await asyncio.wait_for(client.app[DATABASE_READY].wait(), 10)
             wipe = True
@@ -113,12 +113,12 @@ async def make_client(aiohttp_client: Any) -> AsyncIterator[MakeClient]:
 
 
 @pytest.fixture
-async def client(make_client: MakeClient, settings: Settings) -> TestClient:
+async def client(make_client: MakeClient, settings: Settings) -> TestClient[Any, Any]:
     return await make_client(settings)
 
 
 @pytest.fixture
-def graphql(client: TestClient) -> GraphQL:
+def graphql(client: TestClient[Any, Any]) -> GraphQL:
     """POST one operation; returns the decoded body (asserting HTTP 200 unless told otherwise)."""
 
     async def send(

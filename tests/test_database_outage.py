@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from tests.conftest import with_overrides
 
@@ -46,12 +47,13 @@ class SwitchableProxy:
         self.links.discard(writer)
 
 
-async def wait_for_status(client, status: int, seconds: float = 15) -> dict:
+async def wait_for_status(client, status: int, seconds: float = 15) -> dict[str, Any]:
     async with asyncio.timeout(seconds):
         while True:
             response = await client.get("/healthz")
             if response.status == status:
-                return await response.json()
+                body: dict[str, Any] = await response.json()
+                return body
             await asyncio.sleep(0.1)
 
 
