@@ -178,3 +178,12 @@ async def test_queries_run_over_get(client):
     response = await client.get("/graphql", params={"query": "{ serverInfo { environment } }"})
     assert response.status == 200
     assert (await response.json())["data"]["serverInfo"]["environment"] == "test"
+
+
+async def test_mutations_are_refused_over_get(client):
+    """GET is for queries only: a mutation over GET is a 400, and nothing runs."""
+    response = await client.get("/graphql", params={"query": "mutation { logout }"})
+    assert response.status == 400
+    error = (await response.json())["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "GET" in error["message"]

@@ -107,3 +107,35 @@ def test_sigterm_lets_in_flight_request_finish(tmp_path: Path):
             process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+def test_workers_share_the_port_and_stop_together(tmp_path: Path):
+    """`serve --workers 2` runs two processes on one port; SIGTERM stops both, exit 0."""
+    port = free_port()
+    env = taskql_env(
+        TASKQL_ENV="test",
+        TASKQL_DATABASE__URL=f"sqlite://{tmp_path}/workers.sqlite3",
+        TASKQL_DATABASE__MIGRATE_ON_START="true",
+    )
+    command = [sys.executable, "-m", "taskql.cli", "serve", "--port", str(port), "--workers", "2"]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_until_serving(port, process)
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert len(children) == 2
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        for pid in children:
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
+                f"/proc/{pid}/status"
+            ).read_text(encoding="utf-8")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
