@@ -6,8 +6,8 @@ import asyncio
 
 from aiohttp import web
 
-from tests.conftest import with_overrides
 from taskql.app import create_app
+from tests.conftest import with_overrides
 
 
 async def test_livez_answers_while_the_process_runs(client):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from tests.cli import GOOD_SECRET, run_taskql, taskql_env
 from taskql.settings import ConfigError, load_settings
+from tests.cli import GOOD_SECRET, run_taskql, taskql_env
 
 PRODUCTION = {"TASKQL_ENV": "production", "TASKQL_AUTH__JWT_SECRET": GOOD_SECRET}
 
