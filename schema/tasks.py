@@ -152,8 +152,10 @@ class CreateTaskInput:
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
 class UpdateTaskInput:
-    title: strawberry.Maybe[str]
+    # Maybe[X | None] also for the required columns: an explicit null reaches the resolver,
+    # which answers VALIDATION_ERROR naming the field (strawberry's own error names none).
+    title: strawberry.Maybe[str | None]
     description: strawberry.Maybe[str | None]
-    status: strawberry.Maybe[TaskStatus]
-    priority: strawberry.Maybe[TaskPriority]
+    status: strawberry.Maybe[TaskStatus | None]
+    priority: strawberry.Maybe[TaskPriority | None]
     due_at: strawberry.Maybe[datetime | None]

@@ -1,0 +1,282 @@
+"""createTask, updateTask, setTaskStatus and deleteTask: rules, validation, versions, retries."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+
+from models import tasks as task_models
+from tests.task_factories import signed_in_user
+
+FIELDS = "id title description status priority dueAt completedAt version clientMutationId"
+CREATE = f"mutation($input: CreateTaskInput!) {{ createTask(input: $input) {{ {FIELDS} }} }}"
+UPDATE = f"""mutation($id: ID!, $input: UpdateTaskInput!, $version: Int) {{
+  updateTask(id: $id, input: $input, expectedVersion: $version) {{ {FIELDS} }} }}"""
+SET_STATUS = f"""mutation($id: ID!, $status: TaskStatus!) {{
+  setTaskStatus(id: $id, status: $status) {{ {FIELDS} }} }}"""
+DELETE = "mutation($id: ID!) { deleteTask(id: $id) }"
+READ = f"query($id: ID!) {{ task(id: $id) {{ {FIELDS} }} }}"
+
+
+@pytest.fixture
+async def viewer(settings):
+    return await signed_in_user(settings)
+
+
+async def create(graphql, token, **fields):
+    body = await graphql(CREATE, {"input": {"title": "Write report", **fields}}, token=token)
+    assert "errors" not in body, body
+    return body["data"]["createTask"]
+
+
+def error_of(body):
+    assert body.get("errors"), body
+    return body["errors"][0]["extensions"]
+
+
+async def test_create_applies_defaults_and_trims_the_title(graphql, viewer):
+    """A new task is TODO, MEDIUM, version 1, not completed, title trimmed, owned by the caller."""
+    user, token = viewer
+    body = await graphql(
+        "mutation { createTask(input: {title: '  Buy milk  '}) { id title status priority "
+        "version completedAt createdAt owner { id } } }".replace("'", '"'),
+        token=token,
+    )
+    task = body["data"]["createTask"]
+    assert task["title"] == "Buy milk"
+    assert (task["status"], task["priority"], task["version"]) == ("TODO", "MEDIUM", 1)
+    assert task["completedAt"] is None
+    assert task["createdAt"].endswith("+00:00")
+    assert task["owner"]["id"] == str(user.id)
+
+
+async def test_create_stores_every_field_and_normalises_due_at_to_utc(graphql, viewer):
+    """Description, priority and dueAt are stored; dueAt comes back in UTC."""
+    _user, token = viewer
+    task = await create(
+        graphql,
+        token,
+        description="two pages",
+        priority="CRITICAL",
+        dueAt="2030-03-01T09:30:00+02:00",
+    )
+    read = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert read["description"] == "two pages"
+    assert read["priority"] == "CRITICAL"
+    assert read["dueAt"] == "2030-03-01T07:30:00+00:00"
+
+
+async def test_creating_a_done_task_records_completion(graphql, viewer):
+    """A task created as DONE gets completedAt at once."""
+    _user, token = viewer
+    task = await create(graphql, token, status="DONE")
+    assert task["completedAt"] is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"description": "d" * 2001}, "description"),
+        ({"dueAt": "2030-01-01T10:00:00"}, "dueAt"),
+        ({"clientMutationId": ""}, "clientMutationId"),
+        ({"clientMutationId": "k" * 101}, "clientMutationId"),
+    ],
+)
+async def test_create_validation_names_the_field_and_writes_nothing(graphql, viewer, fields, field):
+    """Invalid input is VALIDATION_ERROR with extensions.field, and no row is created."""
+    _user, token = viewer
+    body = await graphql(CREATE, {"input": {"title": "ok", **fields}}, token=token)
+    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": field}
+    assert await task_models.Task.all().count() == 0
+
+
+async def test_limits_are_inclusive(graphql, viewer):
+    """200 title characters (after trimming) and 2,000 description characters are accepted."""
+    _user, token = viewer
+    task = await create(graphql, token, title=f"  {'t' * 200}  ", description="d" * 2000)
+    assert len(task["title"]) == 200
+
+
+async def test_retrying_create_with_the_same_key_returns_the_same_task(graphql, viewer, settings):
+    """The same clientMutationId returns the first task; another user's same key is separate."""
+    _user, token = viewer
+    first = await create(graphql, token, clientMutationId="retry-1")
+    again = await create(graphql, token, title="Different title", clientMutationId="retry-1")
+    _other, other_token = await signed_in_user(settings)
+    others = await create(graphql, other_token, clientMutationId="retry-1")
+
+    assert again == first
+    assert others["id"] != first["id"]
+    assert await task_models.Task.all().count() == 2
+
+
+async def test_concurrent_retries_create_one_task(graphql, viewer):
+    """Several simultaneous creates with one key all answer with the same single task."""
+    _user, token = viewer
+    results = await asyncio.gather(
+        *(create(graphql, token, clientMutationId="burst") for _ in range(5))
+    )
+    assert len({task["id"] for task in results}) == 1
+    assert await task_models.Task.all().count() == 1
+
+
+async def test_update_changes_only_the_fields_given(graphql, viewer):
+    """updateTask with only a title keeps description, priority and due date, and bumps version."""
+    _user, token = viewer
+    task = await create(
+        graphql, token, description="keep", priority="HIGH", dueAt="2031-01-01T00:00:00Z"
+    )
+    body = await graphql(UPDATE, {"id": task["id"], "input": {"title": "Renamed"}}, token=token)
+    updated = body["data"]["updateTask"]
+    assert updated["title"] == "Renamed"
+    assert (updated["description"], updated["priority"]) == ("keep", "HIGH")
+    assert updated["dueAt"] == task["dueAt"]
+    assert updated["version"] == 2
+    assert (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"] == updated
+
+
+async def test_update_with_null_clears_optional_fields(graphql, viewer):
+    """null for description or dueAt clears it."""
+    _user, token = viewer
+    task = await create(graphql, token, description="old", dueAt="2031-01-01T00:00:00Z")
+    body = await graphql(
+        UPDATE, {"id": task["id"], "input": {"description": None, "dueAt": None}}, token=token
+    )
+    updated = body["data"]["updateTask"]
+    assert (updated["description"], updated["dueAt"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"title": None}, "title"),
+        ({"title": ""}, "title"),
+        ({"status": None}, "status"),
+        ({"priority": None}, "priority"),
+        ({"dueAt": "2030-01-01T10:00:00"}, "dueAt"),
+        ({"description": "d" * 2001}, "description"),
+    ],
+)
+async def test_update_validation_writes_nothing(graphql, viewer, fields, field):
+    """Invalid updates name the field and leave the task (and its version) as it was."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    body = await graphql(UPDATE, {"id": task["id"], "input": fields}, token=token)
+    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": field}
+    assert (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"] == task
+
+
+async def test_stale_expected_version_is_a_conflict_and_writes_nothing(graphql, viewer):
+    """An old expectedVersion answers CONFLICT with the current version and changes nothing."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    await graphql(UPDATE, {"id": task["id"], "input": {"title": "v2"}}, token=token)
+
+    body = await graphql(
+        UPDATE, {"id": task["id"], "input": {"title": "lost update"}, "version": 1}, token=token
+    )
+
+    assert error_of(body) == {"code": "CONFLICT", "currentVersion": 2}
+    current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert (current["title"], current["version"]) == ("v2", 2)
+
+
+async def test_matching_expected_version_updates(graphql, viewer):
+    """The current version as expectedVersion lets the update through."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    body = await graphql(
+        UPDATE, {"id": task["id"], "input": {"priority": "LOW"}, "version": 1}, token=token
+    )
+    assert body["data"]["updateTask"]["version"] == 2
+
+
+async def test_concurrent_writers_with_one_version_only_one_wins(graphql, viewer):
+    """Two updates expecting the same version at once: exactly one succeeds, one conflicts."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    bodies = await asyncio.gather(
+        *(
+            graphql(UPDATE, {"id": task["id"], "input": {"title": t}, "version": 1}, token=token)
+            for t in ("left", "right")
+        )
+    )
+    winners = [b for b in bodies if b.get("data") and b["data"]["updateTask"]]
+    losers = [b for b in bodies if b.get("errors")]
+    assert len(winners) == 1
+    assert len(losers) == 1
+    assert error_of(losers[0])["code"] == "CONFLICT"
+    current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert current["version"] == 2
+    assert current["title"] == winners[0]["data"]["updateTask"]["title"]
+
+
+async def test_status_done_sets_completed_at_and_leaving_done_clears_it(graphql, viewer):
+    """setTaskStatus DONE records completedAt; back to IN_PROGRESS clears it; versions bump."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    done = (await graphql(SET_STATUS, {"id": task["id"], "status": "DONE"}, token=token))["data"][
+        "setTaskStatus"
+    ]
+    reopened = (
+        await graphql(SET_STATUS, {"id": task["id"], "status": "IN_PROGRESS"}, token=token)
+    )["data"]["setTaskStatus"]
+
+    assert done["status"] == "DONE"
+    assert datetime.fromisoformat(done["completedAt"]).tzinfo is not None
+    assert (done["version"], reopened["version"]) == (2, 3)
+    assert reopened["completedAt"] is None
+
+
+async def test_done_again_keeps_the_first_completion_time(graphql, viewer):
+    """Setting DONE on a task that is already DONE does not move completedAt."""
+    _user, token = viewer
+    task = await create(graphql, token, status="DONE")
+    again = await graphql(SET_STATUS, {"id": task["id"], "status": "DONE"}, token=token)
+    assert again["data"]["setTaskStatus"]["completedAt"] == task["completedAt"]
+
+
+async def test_update_status_through_update_task_follows_the_same_rule(graphql, viewer):
+    """updateTask's status also sets and clears completedAt."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    done = await graphql(UPDATE, {"id": task["id"], "input": {"status": "DONE"}}, token=token)
+    assert done["data"]["updateTask"]["completedAt"] is not None
+    todo = await graphql(UPDATE, {"id": task["id"], "input": {"status": "TODO"}}, token=token)
+    assert todo["data"]["updateTask"]["completedAt"] is None
+
+
+async def test_delete_removes_the_task(graphql, viewer):
+    """deleteTask returns the id; afterwards the task and a second delete are NOT_FOUND."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    body = await graphql(DELETE, {"id": task["id"]}, token=token)
+    assert body["data"]["deleteTask"] == task["id"]
+    assert error_of(await graphql(READ, {"id": task["id"]}, token=token))["code"] == "NOT_FOUND"
+    assert error_of(await graphql(DELETE, {"id": task["id"]}, token=token))["code"] == "NOT_FOUND"
+
+
+async def test_a_malformed_id_is_a_validation_error(graphql, viewer):
+    """An id that is not a UUID names the id argument."""
+    _user, token = viewer
+    body = await graphql(READ, {"id": "not-a-uuid"}, token=token)
+    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "id"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'mutation { createTask(input: {title: "x"}) { id } }',
+        "{ tasks { edges { node { id } } } }",
+        '{ task(id: "00000000-0000-0000-0000-000000000000") { id } }',
+    ],
+)
+async def test_anonymous_callers_are_unauthenticated(graphql, query):
+    """Without a token every task field answers UNAUTHENTICATED."""
+    body = await graphql(query)
+    assert error_of(body)["code"] == "UNAUTHENTICATED"
+    assert await task_models.Task.all().count() == 0
