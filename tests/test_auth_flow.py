@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.factories import DEFAULT_PASSWORD, create_user
+from models import users as user_models
+from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
 
 PAIR = "accessToken refreshToken tokenType expiresIn user { id email displayName role }"
 REGISTER = f"""mutation($input: RegisterInput!) {{ register(input: $input) {{ {PAIR} }} }}"""
@@ -120,8 +121,6 @@ async def test_unknown_refresh_token_is_refused(graphql):
 async def test_authentication_costs_one_statement(graphql, client, settings, sql_statements):
     """Resolving the viewer costs exactly 1 SQL statement with a token and 0 without."""
     user = await create_user()
-    from tests.factories import access_token_for  # noqa: PLC0415
-
     token = access_token_for(user, settings)
     sql_statements.reset()
     await graphql("{ serverInfo { version } }")
@@ -151,8 +150,6 @@ async def test_logs_of_a_full_flow_hold_no_secrets(graphql, settings, logs):
         {"current": password, "new": "another secret passphrase"},
         token=tokens["accessToken"],
     )
-    from models import users as user_models  # noqa: PLC0415
-
     stored = await user_models.get_by_email(email="logs@example.test")
     assert stored is not None
     output = logs.text
