@@ -57,7 +57,10 @@ def decode_cursor(settings: Settings, kind: str, cursor: str) -> list[Any]:
     except (binascii.Error, ValueError):
         raise invalid from None
     expected = hmac.digest(_key(settings), payload, "sha256")[:SIGNATURE_BYTES]
-    if not hmac.compare_digest(signature, expected):
+    # Comparing the canonical text too refuses variants that decode to the same bytes (base64's
+    # unused trailing bits): one position has exactly one cursor.
+    canonical = f"{_b64(payload)}.{_b64(expected)}"
+    if not (hmac.compare_digest(signature, expected) and hmac.compare_digest(cursor, canonical)):
         raise invalid
     try:
         decoded = orjson.loads(payload)
