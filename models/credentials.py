@@ -6,9 +6,9 @@ import contextlib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from tortoise import fields
+from tortoise import connections, fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
@@ -81,6 +81,33 @@ async def revoke_family(*, family_id: uuid.UUID, now: datetime) -> None:
 
 async def revoke_user_refresh_tokens(*, user_id: uuid.UUID, now: datetime) -> None:
     await RefreshToken.filter(user_id=user_id, revoked_at=None).update(revoked_at=now)
+
+
+# Parameters: 1 = user id, 2 = jti. Both columns hold UUIDs (CHAR(36) text on SQLite).
+_VIEWER_STATE_SQL = (
+    'SELECT "role", "is_active", "token_epoch", '
+    'EXISTS (SELECT 1 FROM "revoked_access_tokens" WHERE "jti" = {jti}) AS "revoked" '
+    'FROM "users" WHERE "id" = {user_id}'
+)
+VIEWER_STATE_SQL = {
+    "sqlite": _VIEWER_STATE_SQL.format(user_id="?1", jti="?2"),
+    "postgres": _VIEWER_STATE_SQL.format(user_id="$1", jti="$2"),
+}
+
+
+async def viewer_state(*, user_id: uuid.UUID, jti: uuid.UUID) -> dict[str, Any] | None:
+    """The user's role, active flag and token epoch, and whether `jti` is revoked, in one
+    statement: every authenticated request runs it, so it is a single round trip."""
+    connection = connections.get("default")
+    sql = VIEWER_STATE_SQL[connection.capabilities.dialect]
+    rows = await connection.execute_query_dict(sql, [str(user_id), str(jti)])
+    return rows[0] if rows else None
+
+
+async def purge_expired(*, now: datetime) -> None:
+    """Drop revocations and refresh tokens that could not be used any more anyway."""
+    await RevokedAccessToken.filter(expires_at__lt=now).delete()
+    await RefreshToken.filter(expires_at__lt=now).delete()
 
 
 async def revoke_access_token(*, jti: uuid.UUID, expires_at: datetime) -> None:

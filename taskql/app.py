@@ -23,6 +23,7 @@ from taskql.app_keys import DATABASE_READY, SETTINGS
 from taskql.database import apply_migrations_in_app, open_orm, ping
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
+from taskql.housekeeping import housekeeping
 from taskql.logging import get_logger
 from taskql.middlewares import compression, limits, request_context
 from taskql.settings import Settings
@@ -45,6 +46,7 @@ def create_app(
     app[DATABASE_READY] = asyncio.Event()
     app.cleanup_ctx.append(_orm)
     app.cleanup_ctx.append(_database_supervisor)
+    app.cleanup_ctx.append(housekeeping)
 
     view = TaskQLView(
         schema=schema_factory(extensions=_schema_extensions(settings)),
