@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from typing import cast
 
 import aiohttp_cors
 import strawberry
 from aiohttp import web
+from aiohttp.typedefs import Middleware
+from aiohttp_remotes import XForwardedStrict
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -24,6 +27,7 @@ from taskql.database import apply_migrations_in_app, open_orm, ping
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
 from taskql.housekeeping import housekeeping
+from taskql.http_errors import json_error
 from taskql.logging import get_logger
 from taskql.middlewares import compression, limits, request_context
 from taskql.settings import Settings
@@ -38,10 +42,10 @@ def create_app(
     settings: Settings, *, schema_factory: SchemaFactory = build_schema
 ) -> web.Application:
     """Wire the app; `schema_factory` is injectable so tests can mount extra root fields."""
-    app = web.Application(
-        middlewares=[request_context, limits(settings.server), compression(settings.server)],
-        client_max_size=settings.server.max_body_bytes,
-    )
+    middlewares = [request_context, limits(settings.server), compression(settings.server)]
+    if settings.server.trusted_proxies:
+        middlewares.insert(0, _client_address_from_proxies(settings.server.trusted_proxies))
+    app = web.Application(middlewares=middlewares, client_max_size=settings.server.max_body_bytes)
     app[SETTINGS] = settings
     app[DATABASE_READY] = asyncio.Event()
     app.cleanup_ctx.append(_orm)
@@ -61,6 +65,22 @@ def create_app(
     app.router.add_get("/livez", livez)
     _allow_cors(app, settings, graphql_routes)
     return app
+
+
+def _client_address_from_proxies(proxies: tuple[str, ...]) -> Middleware:
+    """request.remote becomes the client behind one trusted proxy hop (rate limits need it).
+
+    A forwarded header from any other peer is refused with 400; the probes stay reachable
+    directly, as orchestrators call them without a proxy.
+    """
+    strict = TrustedProxies([list(proxies)], white_paths=("/healthz", "/livez"))
+    return cast("Middleware", strict.middleware)
+
+
+class TrustedProxies(XForwardedStrict):
+    async def raise_error(self, request: web.Request) -> web.Response:  # type: ignore[override]  # noqa: ARG002
+        # Outermost middleware: answer in our JSON error shape rather than aiohttp's text.
+        return json_error(400, "X-Forwarded-* headers are accepted from trusted proxies only.")
 
 
 def _schema_extensions(settings: Settings) -> list[type[SchemaExtension] | object]:

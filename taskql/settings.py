@@ -50,6 +50,8 @@ class ServerSettings:
     shutdown_timeout_seconds: float
     gzip_min_bytes: int
     cors_origins: tuple[str, ...]
+    # Load balancers whose X-Forwarded-For is believed; empty: the peer is the client.
+    trusted_proxies: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +169,7 @@ def _build(env: str, raw: Any) -> Settings:
             shutdown_timeout_seconds=_float(server, "server.shutdown_timeout_seconds"),
             gzip_min_bytes=_int(server, "server.gzip_min_bytes", low=0),
             cors_origins=tuple(_list(server, "server.cors_origins")),
+            trusted_proxies=_networks(server, "server.trusted_proxies"),
         ),
         database=DatabaseSettings(
             url=_database_url(database),
@@ -321,6 +324,16 @@ def _list(values: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list | tuple):
         raise ConfigError(name, "must be a list")
     return [str(v) for v in value]
+
+
+def _networks(values: dict[str, Any], name: str) -> tuple[str, ...]:
+    networks = _list(values, name)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(name, "must list IP addresses or networks") from None
+    return tuple(networks)
 
 
 def redact_url(url: str) -> str:
