@@ -107,11 +107,6 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class RedisSettings:
-    url: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
     server: ServerSettings
@@ -119,7 +114,6 @@ class Settings:
     logging: LoggingSettings
     graphql: GraphQLSettings
     auth: AuthSettings
-    redis: RedisSettings
 
     @property
     def is_production(self) -> bool:
@@ -156,7 +150,6 @@ def _build(env: str, raw: Any) -> Settings:
     log = section("logging")
     graphql = section("graphql")
     auth = section("auth")
-    redis = section("redis")
     settings = Settings(
         environment=env,
         server=ServerSettings(
@@ -190,7 +183,6 @@ def _build(env: str, raw: Any) -> Settings:
             page_size_max=_int(graphql, "graphql.page_size_max", low=1),
         ),
         auth=_auth(env, auth),
-        redis=RedisSettings(url=str(redis.get("url") or "")),
     )
     _check_relations(settings)
     return settings
