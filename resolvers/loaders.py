@@ -11,7 +11,7 @@ which imports this module.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,8 @@ class Loaders:
     tasks_by_owner: DataLoader[TaskPageKey, list[task_models.TaskRow]]
     task_count_by_owner: DataLoader[TaskCountKey, int]
     task_counts_by_owner: DataLoader[str, dict[str, int]]
+    # Not a loader but the same lifetime: per-request memo of selection facts by field path.
+    selections: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
 
 def build_loaders(viewer: Viewer) -> Loaders:

@@ -46,6 +46,7 @@ SORT_IN = {
     TaskOrderField.PRIORITY: task_models.TaskSort.PRIORITY,
 }
 DEFAULT_ORDER = TaskOrder()
+SELECTION_NAMES = frozenset({"description", "cursor", "startCursor", "endCursor"})
 
 
 def task_from_row(row: task_models.TaskRow) -> Task:
@@ -153,7 +154,7 @@ def page_request(
         descending=descending,
         after=keyset,
         limit=shown + 1,
-        with_description=_selects_description(info),
+        with_description="description" in selected_names(info),
     )
     return page, shown
 
@@ -165,27 +166,57 @@ def connection(
     shown: int,
     count: Callable[[], Awaitable[int]],
 ) -> TaskConnection:
-    settings = info.context.settings
+    # Signing a cursor costs an HMAC: only the cursors the operation selects are made.
+    wanted = selected_names(info)
     kind = _cursor_kind(page.sort, page.descending)
-    column = page.sort.value
-    datetimes = page.sort is not task_models.TaskSort.PRIORITY
-    edges = []
-    for row in rows[:shown]:
-        value = row[column]
-        if datetimes and value is not None:
-            value = value.isoformat()
-        edges.append(
-            TaskEdge(
-                cursor=encode_cursor(settings, kind, [value, row["id"]]), node=task_from_row(row)
-            )
-        )
+    shown_rows = rows[:shown]
+    nodes = [task_from_row(row) for row in shown_rows]
+    if "cursor" in wanted:
+        cursors = [_cursor(info, kind, page.sort, row) for row in shown_rows]
+    else:
+        cursors = [""] * len(shown_rows)  # never sent: no edge cursor is selected
+    edges = [TaskEdge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
+    start_cursor = end_cursor = None
+    if shown_rows and "startCursor" in wanted:
+        start_cursor = cursors[0] or _cursor(info, kind, page.sort, shown_rows[0])
+    if shown_rows and "endCursor" in wanted:
+        end_cursor = cursors[-1] or _cursor(info, kind, page.sort, shown_rows[-1])
     page_info = PageInfo(
         has_next_page=len(rows) > shown,
         has_previous_page=page.after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
+        start_cursor=start_cursor,
+        end_cursor=end_cursor,
     )
     return TaskConnection(edges=edges, page_info=page_info, count=count)
+
+
+def selected_names(info: Info) -> frozenset[str]:
+    """The names of interest (description, cursors) selected anywhere below this field.
+
+    Memoised per request by response path without list indices: User.tasks resolves once
+    per user with the same selection, and converting a selection is not free.
+    """
+    memo = info.context.loaders.selections
+    key = tuple(part for part in info.path.as_list() if isinstance(part, str))
+    names = memo.get(key)
+    if names is None:
+        found: set[str] = set()
+        pending = list(info.selected_fields)
+        while pending:
+            selection = pending.pop()
+            name = getattr(selection, "name", None)
+            if name in SELECTION_NAMES:
+                found.add(name)
+            pending.extend(selection.selections)
+        names = memo[key] = frozenset(found)
+    return names
+
+
+def _cursor(info: Info, kind: str, sort: task_models.TaskSort, row: task_models.TaskRow) -> str:
+    value = row[sort.value]
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return encode_cursor(info.context.settings, kind, [value, row["id"]])
 
 
 # --- mutations ---------------------------------------------------------------------------
@@ -349,14 +380,3 @@ def _keyset(values: list[Any], sort: task_models.TaskSort) -> task_models.TaskKe
         return task_models.TaskKeyset(value=datetime.fromisoformat(value), id=task_id)
     except (TypeError, ValueError):
         raise invalid from None
-
-
-def _selects_description(info: Info) -> bool:
-    """Whether the selection below this field asks for a task's description (lean rows)."""
-    pending = list(info.selected_fields)
-    while pending:
-        selection = pending.pop()
-        if getattr(selection, "name", None) == "description":
-            return True
-        pending.extend(selection.selections)
-    return False
