@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
@@ -155,11 +155,8 @@ async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> Task
 async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> list[TaskRow]:
     """One page of tasks in the page's order (plus the extra look-ahead row, if any)."""
     sql = _Sql()
-    where = [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, page.filters)]
-    where += _keyset_clauses(sql, page)
-    query = (
-        f"SELECT {_columns(page)} FROM tasks{_where(where)}"  # noqa: S608 - fixed parts
-        f" ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}"
+    query = _page_select(
+        sql, page, lambda: [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, page.filters)]
     )
     return await sql.fetch(query)
 
@@ -176,14 +173,13 @@ async def list_tasks_for_owners(
     if sql.postgres:
         # LATERAL walks each owner's (owner_id, sort, id) index and stops after `limit` rows.
         owners = sql.param(list(owner_ids))
-        where = ["tasks.owner_id = o.owner_id", *_filter_clauses(sql, page.filters)]
-        where += _keyset_clauses(sql, page)
+        per_owner = _page_select(
+            sql, page, lambda: ["tasks.owner_id = o.owner_id", *_filter_clauses(sql, page.filters)]
+        )
         outer_order = ", ".join(f"t.{part}" for part in _order_by(page).split(", "))
         query = (
             f"SELECT t.* FROM unnest({owners}::uuid[]) WITH ORDINALITY AS o(owner_id, ord)"  # noqa: S608
-            f" CROSS JOIN LATERAL (SELECT {columns} FROM tasks{_where(where)}"
-            f" ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}) AS t"
-            f" ORDER BY o.ord, {outer_order}"
+            f" CROSS JOIN LATERAL ({per_owner}) AS t ORDER BY o.ord, {outer_order}"
         )
     else:
         placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
@@ -430,6 +426,44 @@ def _filter_clauses(sql: _Sql, filters: TaskFilterSpec) -> list[str]:
         operator = "ILIKE" if sql.postgres else "LIKE"
         clauses.append(f"title {operator} {sql.param(f'%{escaped}%')} ESCAPE '\\'")
     return clauses
+
+
+def _page_select(sql: _Sql, page: TaskPage, base: Callable[[], list[str]]) -> str:
+    """SELECT of one page in page order, each part one range scan of an (owner, sort, id) index.
+
+    `base` makes the scope/filter clauses; it is called once per part because SQLite's `?`
+    placeholders are positional. Ordering by dueAt (nulls last) is split into the dated and
+    the undated tasks: "(due_at, id) > cursor OR due_at IS NULL" cannot bound an index scan,
+    and DESC NULLS LAST is not the order of a backward scan of an ascending index.
+    """
+    columns = _columns(page)
+    after = page.after
+    if page.sort is not TaskSort.DUE_AT:
+        where = [*base(), *_keyset_clauses(sql, page)]
+        return (
+            f"SELECT {columns} FROM tasks{_where(where)}"  # noqa: S608 - fixed parts
+            f" ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}"
+        )
+    direction = "DESC" if page.descending else "ASC"
+    operator = "<" if page.descending else ">"
+    parts = []
+    if after is None or after.value is not None:
+        where = [*base(), "due_at IS NOT NULL"]
+        if after is not None:
+            due = sql.param(_utc(after.value) if isinstance(after.value, datetime) else after.value)
+            where.append(f"(due_at, id) {operator} ({due}, {sql.param(after.id)})")
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM tasks{_where(where)}"  # noqa: S608
+            f" ORDER BY due_at {direction}, id {direction} LIMIT {sql.param(page.limit)}) AS dated"
+        )
+    where = [*base(), "due_at IS NULL"]
+    if after is not None and after.value is None:
+        where.append(f"id {operator} {sql.param(after.id)}")
+    parts.append(
+        f"SELECT * FROM (SELECT {columns} FROM tasks{_where(where)}"  # noqa: S608
+        f" ORDER BY id {direction} LIMIT {sql.param(page.limit)}) AS undated"
+    )
+    return f"{' UNION ALL '.join(parts)} ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}"
 
 
 def _keyset_clauses(sql: _Sql, page: TaskPage) -> list[str]:

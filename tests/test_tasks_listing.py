@@ -153,6 +153,24 @@ async def test_walking_all_pages_returns_every_task_once(graphql, crowded, field
     assert pages == 5
 
 
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_user_tasks_pages_by_due_date_cover_every_task_once(graphql, crowded, direction):
+    """me.tasks ordered by dueAt walks dated then undated tasks once each (batched loader SQL)."""
+    token, rows = crowded
+    query = """query($after: String, $order: TaskOrder) { me { tasks(first: 4, after: $after,
+        orderBy: $order) { edges { node { title } } pageInfo { hasNextPage endCursor } } } }"""
+    order = {"field": "DUE_AT", "direction": direction}
+    seen, after = [], None
+    while True:
+        body = await graphql(query, {"after": after, "order": order}, token=token)
+        page = body["data"]["me"]["tasks"]
+        seen += [edge["node"]["title"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == expected_order(rows, "due_at", direction == "DESC")
+
+
 async def test_default_order_is_newest_first_and_default_page_size_applies(
     graphql, viewer, settings
 ):
