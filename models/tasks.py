@@ -303,9 +303,10 @@ async def update_task(
         values = _with_derived_columns(current, changes)
         now = datetime.now(UTC)
         version = current["version"]
-        updated = await Task.filter(id=task_id, version=version).update(
-            **values, version=version + 1, updated_at=now
-        )
+        query = Task.filter(id=task_id, version=version)
+        if owner_scope is not None:
+            query = query.filter(owner_id=owner_scope)
+        updated = await query.update(**values, version=version + 1, updated_at=now)
         if updated:
             row = {**current, **values, "version": version + 1, "updated_at": now}
             row["status"] = str(row["status"])

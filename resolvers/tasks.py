@@ -307,10 +307,14 @@ async def _update(
 
 
 def parse_task_id(value: str, *, field: str = "id") -> uuid.UUID:
+    return parse_id(value, field=field, what="task")
+
+
+def parse_id(value: str, *, field: str, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValidationFailed("Not a valid task id.", field=field) from None
+        raise ValidationFailed(f"Not a valid {what} id.", field=field) from None
 
 
 def clean_title(title: str) -> str:
@@ -348,7 +352,7 @@ def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:
         )
     owner_id = None
     if filter_.owner_id is not None:
-        owner_id = parse_task_id(filter_.owner_id, field="filter.ownerId")
+        owner_id = parse_id(filter_.owner_id, field="filter.ownerId", what="user")
     return task_models.TaskFilterSpec(
         # Sorted and de-duplicated, so equal filters make equal dataloader keys.
         statuses=tuple(sorted({STATUS_IN[s] for s in filter_.status or ()})),

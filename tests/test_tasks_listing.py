@@ -279,3 +279,10 @@ async def test_task_counts_by_status(graphql, viewer):
         "cancelled": 0,
         "total": 5,
     }
+
+
+async def test_malformed_owner_filter_is_a_validation_error(graphql, viewer):
+    """An ownerId filter that is not a UUID names filter.ownerId."""
+    _user, token = viewer
+    body = await graphql(LIST, {"filter": {"ownerId": "me"}}, token=token)
+    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "filter.ownerId"}

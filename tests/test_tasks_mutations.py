@@ -280,3 +280,15 @@ async def test_anonymous_callers_are_unauthenticated(graphql, query):
     body = await graphql(query)
     assert error_of(body)["code"] == "UNAUTHENTICATED"
     assert await task_models.Task.all().count() == 0
+
+
+async def test_concurrent_updates_without_expected_version_both_apply(graphql, viewer):
+    """Two simultaneous updates of different fields both land; the version counts both."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    await asyncio.gather(
+        graphql(UPDATE, {"id": task["id"], "input": {"title": "both"}}, token=token),
+        graphql(UPDATE, {"id": task["id"], "input": {"priority": "HIGH"}}, token=token),
+    )
+    current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert (current["title"], current["priority"], current["version"]) == ("both", "HIGH", 3)
