@@ -181,6 +181,7 @@ async def test_default_order_is_newest_first_and_default_page_size_applies(
     assert len(connection["edges"]) == settings.graphql.page_size_default
     assert connection["pageInfo"]["hasNextPage"] is True
     newest = await task_models.Task.filter(owner_id=user.id).order_by("-created_at", "-id").first()
+    assert newest is not None
     assert connection["edges"][0]["node"]["id"] == str(newest.id)
 
 

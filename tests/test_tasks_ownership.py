@@ -53,6 +53,7 @@ async def test_another_users_task_is_not_found_and_untouched(graphql, people, op
     """User B gets NOT_FOUND on A's task for every task operation, and A's row is unchanged."""
     task_id = min(people["a_ids"])
     before = await stored(task_id)
+    assert before is not None
 
     body = await graphql(OPERATIONS[operation], {"id": task_id}, token=people["b_token"])
 
