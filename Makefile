@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # A hung test must fail the run, never stall it.
 TEST_TIMEOUT ?= 1500
 
-.PHONY: run test check lint typecheck format migrations schema clean
+.PHONY: run test check lint typecheck format migrations schema bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ migrations: $(INSTALLED)  ## after changing models: make migrations NAME=add_som
 
 schema: $(INSTALLED)  ## after changing the GraphQL schema
 	$(BIN)/taskql export-schema
+
+bench: $(INSTALLED)  ## seed the bench databases, measure TaskQL against the ceiling (bench/README.md)
+	$(BIN)/python -m bench.compare $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache
