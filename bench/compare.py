@@ -141,8 +141,12 @@ def taskql_server(backend: str, url: str, workers: int, secret: str) -> Server:
         label="TaskQL",
         backend=backend,
         workers=workers,
+        # `python -m` from ROOT, not the venv's `taskql` script: in a snapshot, ROOT's packages
+        # must win over the editable install that points at the working tree.
         command=[
-            str(VENV_BIN / "taskql"),
+            sys.executable,
+            "-m",
+            "taskql.cli",
             "serve",
             "--host",
             "127.0.0.1",
@@ -292,9 +296,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-seed", action="store_true")
     for name, spec in TASKQL_OPERATIONS.items():
         parser.add_argument(f"--{name.lower()}", default=spec, help=f"PATH[#Operation] of {name}")
-    parser.add_argument("--out", type=Path, help="JSON lines (default bench/results/<time>.jsonl)")
+    parser.add_argument("--out", type=Path, help="JSON lines (default bench/.results/<time>.jsonl)")
+    parser.add_argument(
+        "--worktree",
+        action="store_true",
+        help="measure the working tree as it is, not a snapshot of the committed HEAD",
+    )
     args = parser.parse_args(argv)
     stamp = time.strftime("%Y%m%d-%H%M%S")
+    if not args.worktree and "BENCH_REVISION" not in os.environ:
+        sys.exit(in_snapshot(argv if argv is not None else sys.argv[1:], stamp, args.out))
     options = Options(
         workers=[int(w) for w in args.workers.split(",")],
         rounds=args.rounds,
@@ -322,8 +333,34 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{text}")
 
 
+def in_snapshot(argv: list[str], stamp: str, out: Path | None) -> int:
+    """Re-run this command inside an exported copy of HEAD; returns its exit status.
+
+    Other engineers commit and edit in this tree while a run lasts minutes: servers started a
+    few minutes apart would otherwise run different code. `git archive` only reads the repo.
+    """
+    commit = revision()
+    snapshot = Path(tempfile.gettempdir()) / "taskql-bench" / f"snapshot-{stamp}"
+    snapshot.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive.stdout, check=True)
+    print(f"measuring a snapshot of HEAD in {snapshot}", flush=True)
+    out = (out or HERE / ".results" / f"{stamp}.jsonl").resolve()
+    # python -m from the snapshot's directory: its packages come before the editable install.
+    return subprocess.run(
+        [sys.executable, "-m", "bench.compare", *argv, "--out", str(out)],
+        cwd=snapshot,
+        env={**os.environ, "BENCH_REVISION": commit.split(" + ")[0]},
+        check=False,
+    ).returncode
+
+
 def revision() -> str:
     """The commit measured, and whether files outside bench/ differ from it."""
+    if "BENCH_REVISION" in os.environ:
+        return f"{os.environ['BENCH_REVISION']} (snapshot of HEAD)"
 
     def git(*args: str) -> str:
         return subprocess.run(

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -284,6 +285,8 @@ async def seed(url: str) -> Dataset:
         migrate_on_start=False,
         retry_max_seconds=1.0,
     )
+    if database.dialect == "sqlite":
+        Path(url.split("://", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     await apply_migrations(database)
     data = build(bench_password_hash())
     if database.dialect == "postgres":
