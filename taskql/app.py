@@ -12,18 +12,12 @@ import strawberry
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from aiohttp_remotes import XForwardedStrict
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 
 from schema import build_schema
 from taskql.app_keys import DATABASE_READY, SETTINGS
 from taskql.database import apply_migrations_in_app, open_orm, ping
+from taskql.graphql_documents import CachedDocuments, QueryDocuments
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
 from taskql.housekeeping import housekeeping
@@ -83,18 +77,11 @@ class TrustedProxies(XForwardedStrict):
         return json_error(400, "X-Forwarded-* headers are accepted from trusted proxies only.")
 
 
-def _schema_extensions(settings: Settings) -> list[type[SchemaExtension] | object]:
-    limits = settings.graphql
-    return [
-        # Factories, not instances: strawberry builds fresh extension objects per operation;
-        # the parser/validation caches are module-level LRUs, so they survive across requests.
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        RecordOperationName,
-    ]
+def _schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    # Factories, not instances: strawberry builds fresh extension objects per operation,
+    # while the document cache is shared by the whole app.
+    documents = QueryDocuments(settings.graphql)
+    return [lambda: CachedDocuments(documents), RecordOperationName]
 
 
 def _allow_cors(app: web.Application, settings: Settings, routes: list[web.AbstractRoute]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import specified_rules
 
-from schema import Query
+from schema import Query, build_schema
+from taskql.graphql_documents import QueryDocuments
 from tests.conftest import with_overrides
 
 
@@ -119,3 +121,20 @@ async def test_every_log_line_of_a_request_has_its_id(client, logs):
     assert logs.records
     assert all(record["request_id"] == "r-7" for record in logs.records)
     assert any(record["event"] == "request" for record in logs.records)
+
+
+def test_documents_are_parsed_and_validated_once_per_text(settings):
+    """A repeated operation reuses its parsed document and validation verdict; the cache
+    is bounded."""
+    documents = QueryDocuments(settings.graphql, maxsize=2)
+    schema = build_schema()._schema
+    query = "{ serverInfo { version } }"
+    first = documents.parse(query)
+    assert documents.parse(query) is first
+    assert documents.validate(query, schema, first, tuple(specified_rules)) == []
+    bad = "{ serverInfo { colour } }"
+    errors = documents.validate(bad, schema, documents.parse(bad), tuple(specified_rules))
+    assert "colour" in errors[0].message
+    documents.parse("{ a: serverInfo { version } }")
+    documents.parse("{ b: serverInfo { version } }")
+    assert documents.parse(query) is not first  # evicted: at most maxsize documents kept
