@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import cast
 
@@ -16,11 +15,12 @@ from strawberry.extensions import SchemaExtension
 
 from schema import build_schema
 from taskql.app_keys import DATABASE_READY, SETTINGS
+from taskql.background import in_background
 from taskql.database import apply_migrations_in_app, open_orm, ping
 from taskql.graphql_documents import CachedDocuments, QueryDocuments
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
-from taskql.housekeeping import housekeeping
+from taskql.housekeeping import purge_periodically
 from taskql.http_errors import json_error
 from taskql.logging import get_logger
 from taskql.middlewares import compression, limits, request_context
@@ -43,8 +43,8 @@ def create_app(
     app[SETTINGS] = settings
     app[DATABASE_READY] = asyncio.Event()
     app.cleanup_ctx.append(_orm)
-    app.cleanup_ctx.append(_database_supervisor)
-    app.cleanup_ctx.append(housekeeping)
+    app.cleanup_ctx.append(in_background(_wait_for_database))
+    app.cleanup_ctx.append(in_background(purge_periodically))
 
     view = TaskQLView(
         schema=schema_factory(extensions=_schema_extensions(settings)),
@@ -102,14 +102,6 @@ async def _orm(app: web.Application) -> AsyncIterator[None]:
     context = await open_orm(app[SETTINGS].database)
     yield
     await context.close_connections()
-
-
-async def _database_supervisor(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_wait_for_database(app), name="database-supervisor")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 async def _wait_for_database(app: web.Application) -> None:

@@ -6,8 +6,6 @@ Every instance runs it; the DELETEs are idempotent, so instances need no coordin
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
@@ -29,15 +27,7 @@ async def purge_once(*, login_failure_window_seconds: int) -> None:
     )
 
 
-async def housekeeping(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_run(app), name="housekeeping")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
-async def _run(app: web.Application) -> None:
+async def purge_periodically(app: web.Application) -> None:
     window = app[SETTINGS].auth.login_failure_window_seconds
     while True:
         # Sleep first: start-up stays quiet, and a round needs a reachable database.
