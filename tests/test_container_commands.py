@@ -15,8 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli import GOOD_SECRET, ROOT, taskql_env
-from tests.test_shutdown import free_port, wait_until_serving
+from tests.cli import GOOD_SECRET, ROOT, free_port, serving, taskql_env
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
@@ -61,19 +60,9 @@ def test_image_commands_serve_and_pass_the_healthcheck(tmp_path: Path):
 
     cmd = re.search(r'^CMD \["serve"\]$', DOCKERFILE, re.MULTILINE)
     assert cmd, "the image's default command is `serve`"
-    server = subprocess.Popen(
-        [*taskql, "serve"], env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_until_serving(port, server)
+    with serving("serve", port=port, env=env, cwd=home) as server:
         probe = [arg.replace("8000", str(port)) for arg in exec_form("CMD")]
         probe[0] = sys.executable
         assert subprocess.run(probe, env=env, check=False, timeout=10).returncode == 0
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-        if server.stdout:
-            server.stdout.close()

@@ -6,34 +6,12 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import orjson
 
-from tests.cli import ROOT, taskql_env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_serving(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-                if b" 200 " in conn.recv(1024):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
+from tests.cli import free_port, serving, taskql_env
 
 
 def refuses_connections(port: int) -> bool:
@@ -62,12 +40,7 @@ def test_sigterm_lets_in_flight_request_finish(tmp_path: Path):
         TASKQL_AUTH__ARGON2_TIME_COST="12",
         TASKQL_AUTH__ARGON2_MEMORY_KIB="65536",
     )
-    command = [sys.executable, "-m", "taskql.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_until_serving(port, process)
+    with serving("serve", "--port", str(port), port=port, env=env) as process:
         body = orjson.dumps(
             {
                 "query": "mutation InFlight($e: String!, $p: String!) "
@@ -101,12 +74,6 @@ def test_sigterm_lets_in_flight_request_finish(tmp_path: Path):
         assert error["extensions"]["code"] == "UNAUTHENTICATED"
 
         assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
 
 
 def test_workers_share_the_port_and_stop_together(tmp_path: Path):
@@ -117,12 +84,7 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path):
         TASKQL_DATABASE__URL=f"sqlite://{tmp_path}/workers.sqlite3",
         TASKQL_DATABASE__MIGRATE_ON_START="true",
     )
-    command = [sys.executable, "-m", "taskql.cli", "serve", "--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_until_serving(port, process)
+    with serving("serve", "--port", str(port), "--workers", "2", port=port, env=env) as process:
         children = subprocess.run(
             ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
         ).stdout.split()
@@ -133,9 +95,3 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path):
             assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
                 f"/proc/{pid}/status"
             ).read_text(encoding="utf-8")
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
