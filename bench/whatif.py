@@ -1,21 +1,23 @@
 """What would each candidate optimisation save? CPU ms per request in-process, patched.
 
-    .venv/bin/python -m bench.whatif [--database-url URL] [--requests 300]
+    .venv/bin/python -m bench.whatif [--database-url URL] [--requests 300] [--repeat 3]
 
 Serves the real app in-process (aiohttp test server; settings from the environment as
 `taskql serve` reads them), sends each bench operation sequentially and reports this process's
 CPU time per request (server and client share the process; the client part is constant), once
 as committed and once per patch below. The patches are rough stand-ins for the recommended
 changes, applied by monkeypatching at run time and only here: they reach into the current
-implementation (taskql.app, resolvers.*) and will need updating when it changes. Sequential
+implementation (schema.users.User, asyncpg) and need updating when it changes. Sequential
 requests batch exactly like concurrent ones here (one request = one dataloader batch), but
-absolute numbers are lower than under load (warm caches, no contention): read the deltas.
+absolute numbers are lower than under load (warm caches, no contention): read the deltas, and
+treat anything within about 1 ms as noise on a shared 2-core box.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import secrets
 import subprocess
@@ -26,6 +28,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
+import asyncpg
 import orjson
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -36,31 +39,19 @@ from taskql.logging import configure_logging
 
 
 @contextmanager
-def stable_validation_rules() -> Iterator[None]:
-    """Build the depth/alias limiters' rule classes once, so ValidationCache can hit.
+def no_pool_reset() -> Iterator[None]:
+    """asyncpg's pool without its reset round trip on every connection release.
 
-    strawberry's QueryDepthLimiter and MaxAliasesLimiter create a new rule class in __init__;
-    as per-request factories they give every request a different rules tuple, which is part of
-    ValidationCache's key: every request misses and re-validates the whole document.
+    tortoise's pool keeps asyncpg's default: each release sends `SELECT
+    pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` (3 per request here: one per
+    statement). TaskQL sets no session state, so a pool created with `reset=` a no-op (as the
+    shared peers run) is safe; this patch is that, applied to the Connection class.
     """
-    from strawberry.extensions import AddValidationRules  # noqa: PLC0415
 
-    import taskql.app  # noqa: PLC0415 - patched module
+    async def reset(*_: Any, **__: Any) -> None:
+        return None
 
-    original = taskql.app._schema_extensions  # noqa: SLF001 - the what-if patches it
-
-    def extensions(settings: Any) -> list[Any]:
-        built = []
-        for factory in original(settings):
-            instance = factory() if callable(factory) and not isinstance(factory, type) else None
-            if isinstance(instance, AddValidationRules):
-                rules = list(instance.validation_rules)  # built once, here
-                built.append(lambda rules=rules: AddValidationRules(rules))
-            else:
-                built.append(factory)
-        return built
-
-    with mock.patch.object(taskql.app, "_schema_extensions", extensions):
+    with mock.patch.object(asyncpg.Connection, "reset", reset):
         yield
 
 
@@ -79,15 +70,26 @@ def email_without_extension() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """gc.freeze() once the app is up: start-up objects leave the collector's generations."""
+    global FREEZE_AFTER_START  # noqa: PLW0603 - read by cpu_per_request in this process only
+    FREEZE_AFTER_START = True
+    yield
+
+
+FREEZE_AFTER_START = False
 PATCHES: dict[str, Callable[[], Any]] = {
-    "validation": stable_validation_rules,
     "email": email_without_extension,
+    "reset": no_pool_reset,
+    "freeze": frozen_heap,
 }
 LABELS = {
     "": "as committed",
-    "validation": "stable validation rules (ValidationCache hits)",
     "email": "User.email without PermissionExtension (upper bound)",
-    "validation,email": "both",
+    "reset": "no asyncpg pool reset on release",
+    "freeze": "gc.freeze() after start-up",
+    "email,reset,freeze": "all three",
 }
 
 
@@ -99,6 +101,9 @@ async def cpu_per_request(requests: int) -> dict[str, float]:
     results = {}
     async with TestClient(TestServer(app)) as client:
         await asyncio.wait_for(app[DATABASE_READY].wait(), timeout=60)
+        if FREEZE_AFTER_START:
+            gc.collect()
+            gc.freeze()
         login = await client.post("/graphql", data=login_body(), headers=_json())
         headers = {**_json(), "Authorization": f"Bearer {token_from(await login.json())}"}
         for name, spec in TASKQL_OPERATIONS.items():
