@@ -1,7 +1,7 @@
 """Task types, inputs and enums.
 
-Scalars are plain attribute fields, never resolvers: list queries build many of these per
-request and each resolver costs CPU per field. Only `owner` resolves (through a dataloader).
+Fields are plain attributes, never resolvers: list queries build many of these per request
+and each resolver costs CPU per field. Even `owner` is attached by the resolvers, batched.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers.context import Info
 from schema.pagination import OrderDirection, PageInfo
-from taskql.errors import NotFound
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -65,13 +63,10 @@ class Task:
     created_at: datetime
     updated_at: datetime
     owner_id: strawberry.Private[str]
-
-    @strawberry.field(description="The user the task belongs to.")
-    async def owner(self, info: Info) -> Annotated[User, strawberry.lazy("schema.users")]:
-        user: User | None = await info.context.loaders.user_by_id.load(self.owner_id)
-        if user is None:
-            raise NotFound("The task's owner does not exist.")
-        return user
+    # Attached by the resolvers (batched) when selected: a plain field costs no resolver call.
+    owner: Annotated[User, strawberry.lazy("schema.users")] = strawberry.field(
+        description="The user the task belongs to."
+    )
 
 
 @strawberry.type
