@@ -130,7 +130,8 @@ class TaskPage:
     after: TaskKeyset | None
     # Callers ask for one row more than they show, to learn whether another page exists.
     limit: int
-    with_description: bool = False
+    # Columns beyond the ones every page reads (id, owner, sort key); None: all of them.
+    columns: frozenset[str] | None = None
 
 
 class TaskNotFoundError(Exception):
@@ -490,7 +491,11 @@ def _order_by(page: TaskPage) -> str:
 
 
 def _columns(page: TaskPage) -> str:
-    return ", ".join((*LIST_COLUMNS, "description") if page.with_description else LIST_COLUMNS)
+    """Only what the operation reads: lists are the hot path and rows cost per column."""
+    if page.columns is None:
+        return ", ".join((*LIST_COLUMNS, "description"))
+    wanted = {"id", "owner_id", page.sort.value} | page.columns
+    return ", ".join(column for column in (*LIST_COLUMNS, "description") if column in wanted)
 
 
 def _where(clauses: list[str]) -> str:

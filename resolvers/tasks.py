@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
@@ -49,7 +49,20 @@ SORT_IN = {
     TaskOrderField.PRIORITY: task_models.TaskSort.PRIORITY,
 }
 DEFAULT_ORDER = TaskOrder()
-SELECTION_NAMES = frozenset({"description", "owner", "cursor", "startCursor", "endCursor"})
+# Task fields (GraphQL name -> column) a list reads only when the operation selects them.
+OPTIONAL_COLUMNS = {
+    "title": "title",
+    "description": "description",
+    "status": "status",
+    "priority": "priority",
+    "dueAt": "due_at",
+    "completedAt": "completed_at",
+    "version": "version",
+    "clientMutationId": "client_mutation_id",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+}
+SELECTION_NAMES = frozenset({*OPTIONAL_COLUMNS, "owner", "cursor", "startCursor", "endCursor"})
 
 
 async def tasks_from_rows(info: Info, rows: list[task_models.TaskRow]) -> list[Task]:
@@ -66,22 +79,25 @@ async def tasks_from_rows(info: Info, rows: list[task_models.TaskRow]) -> list[T
 
 
 def task_from_row(row: task_models.TaskRow, owner: User | None) -> Task:
-    return Task(
-        id=strawberry.ID(row["id"]),
-        title=row["title"],
-        description=row.get("description"),
-        status=STATUS_OUT[row["status"]],
-        priority=PRIORITY_OUT[row["priority"]],
-        due_at=row["due_at"],
-        completed_at=row["completed_at"],
-        version=row["version"],
-        client_mutation_id=row["client_mutation_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        owner_id=row["owner_id"],
+    # List rows hold only the selected columns: what is absent is None and never read.
+    get = row.get
+    fields: dict[str, Any] = {
+        "id": strawberry.ID(row["id"]),
+        "title": get("title"),
+        "description": get("description"),
+        "status": STATUS_OUT.get(get("status", "")),
+        "priority": PRIORITY_OUT.get(get("priority", 0)),
+        "due_at": get("due_at"),
+        "completed_at": get("completed_at"),
+        "version": get("version"),
+        "client_mutation_id": get("client_mutation_id"),
+        "created_at": get("created_at"),
+        "updated_at": get("updated_at"),
+        "owner_id": row["owner_id"],
         # None only when the operation does not select the owner, so it is never read.
-        owner=cast("User", owner),
-    )
+        "owner": owner,
+    }
+    return Task(**fields)
 
 
 def counts_from_statuses(counts: dict[str, int]) -> TaskCounts:
@@ -172,7 +188,9 @@ def page_request(
         descending=descending,
         after=keyset,
         limit=shown + 1,
-        with_description="description" in selected_names(info),
+        columns=frozenset(
+            OPTIONAL_COLUMNS[name] for name in selected_names(info) if name in OPTIONAL_COLUMNS
+        ),
     )
     return page, shown
 
