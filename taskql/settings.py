@@ -135,6 +135,7 @@ def load_settings(environment: str | None = None) -> Settings:
         env=env,
         envvar_prefix="TASKQL",
         load_dotenv=env == "development",
+        dotenv_path=str(project_root() / ".env"),
         merge_enabled=True,
     )
     return _build(env, raw)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import orjson
 import pytest
 
 from taskql.settings import ConfigError, load_settings
-from tests.cli import GOOD_SECRET, run_taskql, taskql_env
+from tests.cli import GOOD_SECRET, ROOT, run_taskql, taskql_env
 
 PRODUCTION = {"TASKQL_ENV": "production", "TASKQL_AUTH__JWT_SECRET": GOOD_SECRET}
 
@@ -74,3 +76,13 @@ def test_production_turns_graphiql_off_by_default():
     """GraphiQL is for development: production settings disable it unless asked."""
     result = run_taskql("check-config", env=taskql_env(**PRODUCTION))
     assert orjson.loads(result.stdout)["server"]["graphiql"] is False
+
+
+def test_dotenv_is_read_in_development_only(tmp_path):
+    """A .env beside settings.toml overrides settings in development, never in production."""
+    shutil.copy(ROOT / "settings.toml", tmp_path)
+    (tmp_path / ".env").write_text("TASKQL_SERVER__PORT=9555\n", encoding="utf-8")
+    development = run_taskql("check-config", env=taskql_env(TASKQL_HOME=str(tmp_path)))
+    assert orjson.loads(development.stdout)["server"]["port"] == 9555
+    production = run_taskql("check-config", env=taskql_env(TASKQL_HOME=str(tmp_path), **PRODUCTION))
+    assert orjson.loads(production.stdout)["server"]["port"] == 8000
