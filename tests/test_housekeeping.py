@@ -31,5 +31,5 @@ async def test_purge_drops_only_expired_rows(client):
     jtis = set(await credential_models.RevokedAccessToken.all().values_list("jti", flat=True))
     assert {str(j) for j in jtis} == {str(live_jti)}
     hashes = await credential_models.RefreshToken.all().values_list("token_hash", flat=True)
-    assert list(hashes) == ["b" * 64]
+    assert [str(value) for value in hashes] == ["b" * 64]
     assert await credential_models.LoginFailure.all().count() == 1
