@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
 
-from tortoise import connections, fields
+from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models.ids import new_id
+from models.sql import Sql
 
 if TYPE_CHECKING:
     from models.users import User
@@ -92,6 +93,7 @@ LIST_COLUMNS = (
 # Statuses after which a past due date no longer makes a task overdue.
 CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
 _DATETIME_COLUMNS = ("due_at", "completed_at", "created_at", "updated_at")
+_ID_COLUMNS = ("id", "owner_id")
 
 
 class TaskSort(StrEnum):
@@ -145,21 +147,21 @@ class VersionConflictError(Exception):
 
 
 async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> TaskRow | None:
-    sql = _Sql()
+    sql = Sql()
     where = [f"id = {sql.param(str(task_id))}", *_scope_clause(sql, owner_scope)]
     columns = ", ".join((*LIST_COLUMNS, "description"))
     query = f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}"  # noqa: S608 - fixed parts
-    rows = await sql.fetch(query)
+    rows = await _fetch(sql, query)
     return rows[0] if rows else None
 
 
 async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> list[TaskRow]:
     """One page of tasks in the page's order (plus the extra look-ahead row, if any)."""
-    sql = _Sql()
+    sql = Sql()
     query = _page_select(
         sql, page, lambda: [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, page.filters)]
     )
-    return await sql.fetch(query)
+    return await _fetch(sql, query)
 
 
 async def list_tasks_for_owners(
@@ -169,7 +171,7 @@ async def list_tasks_for_owners(
     owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
     if not owner_ids:
         return {}
-    sql = _Sql()
+    sql = Sql()
     columns = _columns(page)
     if sql.postgres:
         # LATERAL walks each owner's (owner_id, sort, id) index and stops after `limit` rows.
@@ -192,13 +194,13 @@ async def list_tasks_for_owners(
             f" WHERE rn <= {sql.param(page.limit)} ORDER BY owner_id, rn"
         )
     grouped: dict[str, list[TaskRow]] = {}
-    for row in await sql.fetch(query):
+    for row in await _fetch(sql, query):
         grouped.setdefault(row["owner_id"], []).append(row)
     return grouped
 
 
 async def count_tasks(*, owner_scope: uuid.UUID | None, filters: TaskFilterSpec) -> int:
-    sql = _Sql()
+    sql = Sql()
     where = [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, filters)]
     rows = await sql.fetch_raw(f"SELECT COUNT(*) AS n FROM tasks{_where(where)}")  # noqa: S608
     return int(rows[0]["n"])
@@ -211,7 +213,7 @@ async def count_tasks_for_owners(
     owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
     if not owner_ids:
         return {}
-    sql = _Sql()
+    sql = Sql()
     placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
     where = [f"owner_id IN ({placeholders})", *_filter_clauses(sql, filters)]
     rows = await sql.fetch_raw(
@@ -227,7 +229,7 @@ async def count_by_status_for_owners(
     owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
     if not owner_ids:
         return {}
-    sql = _Sql()
+    sql = Sql()
     placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
     rows = await sql.fetch_raw(
         f"SELECT owner_id, status, COUNT(*) AS n FROM tasks"  # noqa: S608 - fixed parts
@@ -348,51 +350,21 @@ async def bulk_create_tasks(*, tasks: Sequence[Task], batch_size: int = 500) -> 
 async def _get_by_client_mutation_id(
     owner_id: uuid.UUID, client_mutation_id: str
 ) -> TaskRow | None:
-    sql = _Sql()
+    sql = Sql()
     columns = ", ".join((*LIST_COLUMNS, "description"))
     query = (
         f"SELECT {columns} FROM tasks WHERE owner_id = {sql.param(str(owner_id))}"  # noqa: S608
         f" AND client_mutation_id = {sql.param(client_mutation_id)}"
     )
-    rows = await sql.fetch(query)
+    rows = await _fetch(sql, query)
     return rows[0] if rows else None
 
 
-class _Sql:
-    """Collects bound parameters and speaks the connection's placeholder dialect."""
-
-    __slots__ = ("connection", "postgres", "values")
-
-    def __init__(self) -> None:
-        self.connection = connections.get("default")
-        self.postgres = self.connection.capabilities.dialect == "postgres"
-        self.values: list[Any] = []
-
-    def param(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}" if self.postgres else "?"
-
-    async def fetch_raw(self, query: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = await self.connection.execute_query_dict(query, self.values)
-        return rows
-
-    async def fetch(self, query: str) -> list[TaskRow]:
-        rows = await self.fetch_raw(query)
-        if self.postgres:
-            for row in rows:
-                row["id"] = str(row["id"])
-                row["owner_id"] = str(row["owner_id"])
-        else:
-            # SQLite hands back the ISO text tortoise stored; parse only what is present.
-            for row in rows:
-                for column in _DATETIME_COLUMNS:
-                    value = row.get(column)
-                    if value is not None:
-                        row[column] = datetime.fromisoformat(value)
-        return rows
+async def _fetch(sql: Sql, query: str) -> list[TaskRow]:
+    return await sql.fetch(query, id_columns=_ID_COLUMNS, datetime_columns=_DATETIME_COLUMNS)
 
 
-def _scope_clause(sql: _Sql, owner_scope: uuid.UUID | None) -> list[str]:
+def _scope_clause(sql: Sql, owner_scope: uuid.UUID | None) -> list[str]:
     return [] if owner_scope is None else [f"owner_id = {sql.param(str(owner_scope))}"]
 
 
@@ -403,7 +375,7 @@ def _scoped_owner_ids(owner_scope: uuid.UUID | None, owner_ids: Sequence[str]) -
     return [owner_id for owner_id in owner_ids if owner_id == own]
 
 
-def _filter_clauses(sql: _Sql, filters: TaskFilterSpec) -> list[str]:
+def _filter_clauses(sql: Sql, filters: TaskFilterSpec) -> list[str]:
     clauses = []
     if filters.owner_id is not None:
         clauses.append(f"owner_id = {sql.param(str(filters.owner_id))}")
@@ -430,7 +402,7 @@ def _filter_clauses(sql: _Sql, filters: TaskFilterSpec) -> list[str]:
     return clauses
 
 
-def _page_select(sql: _Sql, page: TaskPage, base: Callable[[], list[str]]) -> str:
+def _page_select(sql: Sql, page: TaskPage, base: Callable[[], list[str]]) -> str:
     """SELECT of one page in page order, each part one range scan of an (owner, sort, id) index.
 
     `base` makes the scope/filter clauses; it is called once per part because SQLite's `?`
@@ -468,7 +440,7 @@ def _page_select(sql: _Sql, page: TaskPage, base: Callable[[], list[str]]) -> st
     return f"{' UNION ALL '.join(parts)} ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}"
 
 
-def _keyset_clauses(sql: _Sql, page: TaskPage) -> list[str]:
+def _keyset_clauses(sql: Sql, page: TaskPage) -> list[str]:
     after = page.after
     if after is None:
         return []

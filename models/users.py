@@ -8,10 +8,11 @@ from typing import Any
 
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.models import Model
 
 from models.ids import new_id
+from models.sql import Sql
 
 
 class Role(StrEnum):
@@ -107,19 +108,35 @@ def _now() -> datetime:
 USER_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
 
 
+_SELECT_USERS = f"SELECT {', '.join(USER_COLUMNS)} FROM users"  # noqa: S608 - fixed columns
+_DATETIME_COLUMNS = ("created_at", "updated_at")
+
+
 async def get_many(*, user_ids: Sequence[uuid.UUID | str]) -> list[dict[str, Any]]:
     """The users with these ids, in no particular order (missing ids are simply absent)."""
-    return await User.filter(id__in=list(user_ids)).values(*USER_COLUMNS)
+    if not user_ids:
+        return []
+    sql = Sql()
+    placeholders = ", ".join(sql.param(str(user_id)) for user_id in user_ids)
+    return await _fetch(sql, f"{_SELECT_USERS} WHERE id IN ({placeholders})")
 
 
 async def list_page(
     *, after: tuple[datetime, uuid.UUID] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Newest first (created_at, then id, descending), starting after the keyset `after`."""
-    query = User.all()
+    sql = Sql()
+    where = ""
     if after is not None:
         created_at, user_id = after
-        query = query.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=user_id)
-        )
-    return await query.order_by("-created_at", "-id").limit(limit).values(*USER_COLUMNS)
+        where = f" WHERE (created_at, id) < ({sql.param(created_at)}, {sql.param(str(user_id))})"
+    order = f" ORDER BY created_at DESC, id DESC LIMIT {sql.param(limit)}"
+    return await _fetch(sql, _SELECT_USERS + where + order)
+
+
+async def _fetch(sql: Sql, query: str) -> list[dict[str, Any]]:
+    rows = await sql.fetch(query, id_columns=("id",), datetime_columns=_DATETIME_COLUMNS)
+    if not sql.postgres:
+        for row in rows:
+            row["is_active"] = bool(row["is_active"])
+    return rows

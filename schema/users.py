@@ -71,31 +71,33 @@ class User:
         return await task_resolvers.user_task_counts(info, self.id)
 
     @classmethod
-    def from_row(
-        cls, row: user_models.User | Mapping[str, Any], *, reveal_email: bool = False
-    ) -> User:
-        """From a model instance or a lean `.values()` dict of the same columns."""
-        values = row if isinstance(row, Mapping) else {c: getattr(row, c) for c in _COLUMNS}
-        role = values["role"]
-        return cls(
-            id=strawberry.ID(str(values["id"])),
-            display_name=values["display_name"],
-            role=Role(getattr(role, "value", role)),
-            is_active=bool(values["is_active"]),
-            created_at=values["created_at"],
-            updated_at=values["updated_at"],
-            pk=uuid.UUID(str(values["id"])),
-            stored_email=values["email"],
-            email_revealed=reveal_email,
-        )
+    def from_row(cls, row: user_models.User, *, reveal_email: bool = False) -> User:
+        """From a model instance (single-user reads and writes)."""
+        user = cls.from_values({column: getattr(row, column) for column in _COLUMNS})
+        user.email_revealed = reveal_email
+        return user
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> User:
-        """From a lean `.values()` dict (lists, dataloaders)."""
-        return cls.from_row(values)
+        """From a lean row dict (lists, dataloaders): the hot path, a few dict lookups."""
+        user_id = values["id"]
+        return cls(
+            id=strawberry.ID(str(user_id)),
+            display_name=values["display_name"],
+            role=_ROLES[values["role"]],
+            is_active=values["is_active"],
+            created_at=values["created_at"],
+            updated_at=values["updated_at"],
+            pk=user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id),
+            stored_email=values["email"],
+            email_revealed=False,
+        )
 
 
 _COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
+# Stored role -> GraphQL enum. The model's role is a StrEnum, so its members hash and compare
+# like their text: one dict serves rows from the ORM and raw rows alike.
+_ROLES = {role.value: role for role in Role}
 
 
 @strawberry.type
