@@ -55,7 +55,7 @@ async def login(info: Info, *, email: str, password: str) -> TokenPair:
     else:
         verified = await verify_password(hasher, user.password_hash, password)
     if user is None or not verified:
-        await rate_limit.record_login_failure(email=email, address=address, auth=auth)
+        await rate_limit.record_login_failure(email=email, address=address)
         log.info("login failed", known_email=user is not None)
         raise Unauthenticated(BAD_CREDENTIALS)
     if not user.is_active:

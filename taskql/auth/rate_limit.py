@@ -46,13 +46,11 @@ async def check_login_allowed(*, email: str, address: str | None, auth: AuthSett
             )
 
 
-async def record_login_failure(*, email: str, address: str | None, auth: AuthSettings) -> None:
+async def record_login_failure(*, email: str, address: str | None) -> None:
+    # Rows older than the window are never counted again; taskql.housekeeping drops them.
     await credential_models.add_login_failures(
         subjects=(email_subject(email), address_subject(address))
     )
-    # Keep the table small: nothing older than the window is ever counted again.
-    cutoff = datetime.now(UTC) - timedelta(seconds=auth.login_failure_window_seconds)
-    await credential_models.purge_login_failures(before=cutoff)
 
 
 async def forget_login_failures(*, email: str) -> None:
