@@ -14,6 +14,7 @@ from models import tasks as task_models
 from resolvers.context import Info
 from resolvers.ownership import task_owner_scope
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
+from resolvers.selection import selected_names
 from schema.pagination import OrderDirection, PageInfo
 from schema.tasks import (
     CreateTaskInput,
@@ -50,7 +51,7 @@ SORT_IN = {
 }
 DEFAULT_ORDER = TaskOrder()
 # Task fields (GraphQL name -> column) a list reads only when the operation selects them.
-OPTIONAL_COLUMNS = {
+OPTIONAL_COLUMNS: dict[str, str] = {
     "title": "title",
     "description": "description",
     "status": "status",
@@ -62,7 +63,6 @@ OPTIONAL_COLUMNS = {
     "createdAt": "created_at",
     "updatedAt": "updated_at",
 }
-SELECTION_NAMES = frozenset({*OPTIONAL_COLUMNS, "owner", "cursor", "startCursor", "endCursor"})
 
 
 async def tasks_from_rows(info: Info, rows: list[task_models.TaskRow]) -> list[Task]:
@@ -224,28 +224,6 @@ async def connection(
         end_cursor=end_cursor,
     )
     return TaskConnection(edges=edges, page_info=page_info, count=count)
-
-
-def selected_names(info: Info) -> frozenset[str]:
-    """The names of interest (description, cursors) selected anywhere below this field.
-
-    Memoised per request by response path without list indices: User.tasks resolves once
-    per user with the same selection, and converting a selection is not free.
-    """
-    memo = info.context.loaders.selections
-    key = tuple(part for part in info.path.as_list() if isinstance(part, str))
-    names = memo.get(key)
-    if names is None:
-        found: set[str] = set()
-        pending = list(info.selected_fields)
-        while pending:
-            selection = pending.pop()
-            name = getattr(selection, "name", None)
-            if name in SELECTION_NAMES:
-                found.add(name)
-            pending.extend(selection.selections)
-        names = memo[key] = frozenset(found)
-    return names
 
 
 def _cursor(info: Info, kind: str, sort: task_models.TaskSort, row: task_models.TaskRow) -> str:
