@@ -12,6 +12,7 @@ import strawberry
 
 from models import tasks as task_models
 from resolvers.context import Info
+from resolvers.ids import parse_id
 from resolvers.ownership import task_owner_scope
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
 from resolvers.selection import selected_names
@@ -322,13 +323,6 @@ async def _update(
 
 def parse_task_id(value: str, *, field: str = "id") -> uuid.UUID:
     return parse_id(value, field=field, what="task")
-
-
-def parse_id(value: str, *, field: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationFailed(f"Not a valid {what} id.", field=field) from None
 
 
 def clean_title(title: str) -> str:

@@ -6,16 +6,14 @@ import uuid
 
 from models import users as user_models
 from resolvers.context import Info
+from resolvers.ids import parse_id
 from resolvers.user_input import clean_display_name
 from taskql.auth import sessions
 from taskql.errors import NotFound, ValidationFailed
 
 
 def parse_user_id(value: str, *, field: str = "id") -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationFailed("Not a valid user id.", field=field) from None
+    return parse_id(value, field=field, what="user")
 
 
 async def me(info: Info) -> user_models.User:
