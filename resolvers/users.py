@@ -35,9 +35,10 @@ async def update_me(info: Info, display_name: str) -> user_models.User:
     return _found(updated)
 
 
-async def set_role(info: Info, user_id: str, role: user_models.Role) -> user_models.User:
+async def set_role(info: Info, user_id: str, role: str) -> user_models.User:
     target = _other_user(info, user_id)
-    return await _end_sessions(await user_models.set_role(user_id=target, role=role))
+    updated = await user_models.set_role(user_id=target, role=user_models.Role(role))
+    return await _end_sessions(updated)
 
 
 async def set_active(info: Info, user_id: str, *, active: bool) -> user_models.User:

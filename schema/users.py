@@ -128,8 +128,7 @@ class UserMutation:
         extensions=requires(IsAuthenticated(), IsAdmin()),
     )
     async def set_user_role(self, info: Info, id: strawberry.ID, role: Role) -> User:  # noqa: A002
-        row = await user_resolvers.set_role(info, id, _model_role(role))
-        return User.from_row(row)
+        return User.from_row(await user_resolvers.set_role(info, id, role.value))
 
     @strawberry.mutation(
         description="Admin only: stop a user from signing in; their tokens stop working at once.",
@@ -144,9 +143,3 @@ class UserMutation:
     )
     async def reactivate_user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002
         return User.from_row(await user_resolvers.set_active(info, id, active=True))
-
-
-def _model_role(role: Role) -> user_models.Role:
-    from models.users import Role as ModelRole  # noqa: PLC0415 - keeps tortoise out of schema/
-
-    return ModelRole(role.value)
