@@ -23,7 +23,13 @@ from taskql.logging import get_logger
 log = get_logger("taskql.graphql")
 
 # Messages of strawberry's QueryDepthLimiter, MaxAliasesLimiter and MaxTokensLimiter.
-COMPLEXITY_MARKERS = ("exceeds maximum operation depth", "aliases found. Allowed", "more than")
+# Messages of the size limits (taskql.graphql_documents): graphql-core's token limit and
+# strawberry's depth and alias rules, which carry no code of their own.
+COMPLEXITY_MARKERS = (
+    "tokens. Parsing aborted.",
+    "exceeds maximum operation depth",
+    "aliases found. Allowed",
+)
 UNAVAILABLE_ERRORS = (
     DBConnectionError,
     ConnectionError,
@@ -61,8 +67,6 @@ def classify(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
 def _client_error_code(error: GraphQLError) -> str:
     if (error.extensions or {}).get("code"):
         return str(error.extensions["code"])  # type: ignore[index]
-    if error.message.startswith("Syntax Error") and "tokens" not in error.message:
-        return ErrorCode.VALIDATION_ERROR.value
     if any(marker in error.message for marker in COMPLEXITY_MARKERS):
         return ErrorCode.QUERY_TOO_COMPLEX.value
     return ErrorCode.VALIDATION_ERROR.value
