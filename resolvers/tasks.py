@@ -4,7 +4,7 @@ to schema objects. Enum and row mapping is done once per row with dict lookups (
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ import strawberry
 from models import tasks as task_models
 from resolvers.context import Info
 from resolvers.ids import parse_id
+from resolvers.lookahead import nested_fields
 from resolvers.ownership import task_owner_scope
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
 from resolvers.selection import selected_names
@@ -31,8 +32,10 @@ from schema.tasks import (
     UpdateTaskInput,
 )
 from taskql.errors import Conflict, NotFound, ValidationFailed
+from taskql.settings import Settings
 
 if TYPE_CHECKING:
+    from resolvers.loaders import Loaders
     from schema.users import User
 
 MAX_TITLE_LENGTH = 200
@@ -67,15 +70,22 @@ OPTIONAL_COLUMNS: dict[str, str] = {
 
 
 async def tasks_from_rows(info: Info, rows: list[task_models.TaskRow]) -> list[Task]:
-    """Schema tasks for rows, with their owners attached when the operation selects them.
+    return await task_nodes(info.context.loaders, selected_names(info), rows)
+
+
+async def task_nodes(
+    loaders: Loaders, wanted: frozenset[str], rows: list[task_models.TaskRow]
+) -> list[Task]:
+    """Schema tasks for rows, with their owners attached when `wanted` (the selected field
+    names) includes the owner.
 
     Owners come through the request's users-by-id loader (one batched statement), here
     rather than from a resolver on Task.owner: an async resolver per row costs more CPU than
     the whole batch.
     """
-    if not rows or "owner" not in selected_names(info):
+    if not rows or "owner" not in wanted:
         return [task_from_row(row, owner=None) for row in rows]
-    owners = await info.context.loaders.user_by_id.load_many([row["owner_id"] for row in rows])
+    owners = await loaders.user_by_id.load_many([row["owner_id"] for row in rows])
     return [task_from_row(row, owner) for row, owner in zip(rows, owners, strict=True)]
 
 
@@ -133,7 +143,14 @@ async def tasks(
     after: str | None,
 ) -> TaskConnection:
     scope = task_owner_scope(info.context.viewer)
-    page, shown = page_request(info, filter_=filter_, order_by=order_by, first=first, after=after)
+    page, shown = page_request(
+        info.context.settings,
+        selected_names(info),
+        filter_=filter_,
+        order_by=order_by,
+        first=first,
+        after=after,
+    )
     rows = await task_models.list_tasks(owner_scope=scope, page=page)
 
     async def count() -> int:
@@ -151,15 +168,77 @@ async def user_tasks(
     first: int | None,
     after: str | None,
 ) -> TaskConnection:
-    """User.tasks: batched across all the users of the response by the tasks_by_owner loader."""
-    page, shown = page_request(info, filter_=filter_, order_by=order_by, first=first, after=after)
+    """User.tasks when the parent did not preload it: batched across the users of the response
+    by the tasks_by_owner loader."""
+    page, shown = page_request(
+        info.context.settings,
+        selected_names(info),
+        filter_=filter_,
+        order_by=order_by,
+        first=first,
+        after=after,
+    )
     loaders = info.context.loaders
     rows = await loaders.tasks_by_owner.load((owner_id, page))
+    return await connection(info, rows, page, shown, _owner_count(loaders, owner_id, page))
 
+
+async def preload_user_tasks(info: Info, users: Sequence[User], *, path: Sequence[str]) -> None:
+    """Answer User.tasks for a whole list of users before execution reaches them.
+
+    `path` leads from the current field to the users (("edges", "node") under a connection).
+    Each way the operation asks for User.tasks there costs one statement for all the users;
+    every user gets its connection by response key, and User.tasks returns it without I/O.
+    What cannot be read ahead (see resolvers.lookahead) or is invalid is left to User.tasks,
+    which loads it, or reports the error at its own path.
+    """
+    if not users:
+        return
+    context = info.context
+    scope = task_owner_scope(context.viewer)
+    owner_ids = [user.id for user in users]
+    for nested in nested_fields(info, path, "tasks"):
+        arguments = nested.arguments
+        try:
+            page, shown = page_request(
+                context.settings,
+                nested.selected,
+                filter_=arguments.get("filter"),
+                order_by=arguments.get("order_by"),
+                first=arguments.get("first"),
+                after=arguments.get("after"),
+            )
+        except ValidationFailed:
+            continue
+        grouped = await task_models.list_tasks_for_owners(
+            owner_scope=scope, owner_ids=owner_ids, page=page
+        )
+        pages = [grouped.get(owner_id, []) for owner_id in owner_ids]
+        # One owner batch for the rows of every user.
+        nodes = iter(
+            await task_nodes(
+                context.loaders, nested.selected, [row for rows in pages for row in rows[:shown]]
+            )
+        )
+        for user, rows in zip(users, pages, strict=True):
+            user.task_pages[nested.response_key] = make_connection(
+                context.settings,
+                nested.selected,
+                rows=rows,
+                nodes=[next(nodes) for _ in rows[:shown]],
+                page=page,
+                shown=shown,
+                count=_owner_count(context.loaders, user.id, page),
+            )
+
+
+def _owner_count(
+    loaders: Loaders, owner_id: str, page: task_models.TaskPage
+) -> Callable[[], Awaitable[int]]:
     async def count() -> int:
         return await loaders.task_count_by_owner.load((owner_id, page.filters))
 
-    return await connection(info, rows, page, shown, count)
+    return count
 
 
 async def user_task_counts(info: Info, owner_id: str) -> TaskCounts:
@@ -167,15 +246,18 @@ async def user_task_counts(info: Info, owner_id: str) -> TaskCounts:
 
 
 def page_request(
-    info: Info,
+    settings: Settings,
+    wanted: frozenset[str],
     *,
     filter_: TaskFilter | None,
     order_by: TaskOrder | None,
     first: int | None,
     after: str | None,
 ) -> tuple[task_models.TaskPage, int]:
-    """The page to read (one look-ahead row more than shown) and how many rows to show."""
-    settings = info.context.settings
+    """The page to read (one look-ahead row more than shown) and how many rows to show.
+
+    `wanted` (the field names selected below the connection) decides the columns read.
+    """
     shown = page_size(first, settings)
     order = order_by or DEFAULT_ORDER
     sort = SORT_IN[order.field]
@@ -189,9 +271,7 @@ def page_request(
         descending=descending,
         after=keyset,
         limit=shown + 1,
-        columns=frozenset(
-            OPTIONAL_COLUMNS[name] for name in selected_names(info) if name in OPTIONAL_COLUMNS
-        ),
+        columns=frozenset(OPTIONAL_COLUMNS[name] for name in wanted if name in OPTIONAL_COLUMNS),
     )
     return page, shown
 
@@ -203,21 +283,43 @@ async def connection(
     shown: int,
     count: Callable[[], Awaitable[int]],
 ) -> TaskConnection:
+    nodes = await tasks_from_rows(info, rows[:shown])
+    return make_connection(
+        info.context.settings,
+        selected_names(info),
+        rows=rows,
+        nodes=nodes,
+        page=page,
+        shown=shown,
+        count=count,
+    )
+
+
+def make_connection(
+    settings: Settings,
+    wanted: frozenset[str],
+    *,
+    rows: list[task_models.TaskRow],
+    nodes: list[Task],
+    page: task_models.TaskPage,
+    shown: int,
+    count: Callable[[], Awaitable[int]],
+) -> TaskConnection:
+    """The connection of a page: `rows` as read (one look-ahead row more than `shown`),
+    `nodes` the tasks of the rows shown."""
     # Signing a cursor costs an HMAC: only the cursors the operation selects are made.
-    wanted = selected_names(info)
     kind = _cursor_kind(page.sort, page.descending)
     shown_rows = rows[:shown]
-    nodes = await tasks_from_rows(info, shown_rows)
     if "cursor" in wanted:
-        cursors = [_cursor(info, kind, page.sort, row) for row in shown_rows]
+        cursors = [_cursor(settings, kind, page.sort, row) for row in shown_rows]
     else:
         cursors = [""] * len(shown_rows)  # never sent: no edge cursor is selected
     edges = [TaskEdge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
     start_cursor = end_cursor = None
     if shown_rows and "startCursor" in wanted:
-        start_cursor = cursors[0] or _cursor(info, kind, page.sort, shown_rows[0])
+        start_cursor = cursors[0] or _cursor(settings, kind, page.sort, shown_rows[0])
     if shown_rows and "endCursor" in wanted:
-        end_cursor = cursors[-1] or _cursor(info, kind, page.sort, shown_rows[-1])
+        end_cursor = cursors[-1] or _cursor(settings, kind, page.sort, shown_rows[-1])
     page_info = PageInfo(
         has_next_page=len(rows) > shown,
         has_previous_page=page.after is not None,
@@ -227,11 +329,13 @@ async def connection(
     return TaskConnection(edges=edges, page_info=page_info, count=count)
 
 
-def _cursor(info: Info, kind: str, sort: task_models.TaskSort, row: task_models.TaskRow) -> str:
+def _cursor(
+    settings: Settings, kind: str, sort: task_models.TaskSort, row: task_models.TaskRow
+) -> str:
     value = row[sort.value]
     if isinstance(value, datetime):
         value = value.isoformat()
-    return encode_cursor(info.context.settings, kind, [value, row["id"]])
+    return encode_cursor(settings, kind, [value, row["id"]])
 
 
 # --- mutations ---------------------------------------------------------------------------

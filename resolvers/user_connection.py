@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from models import users as user_models
+from resolvers import tasks as task_resolvers
 from resolvers.context import Info
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
 from resolvers.selection import CURSOR_NAMES, selected_names
@@ -36,6 +37,9 @@ async def users(info: Info, *, first: int | None, after: str | None) -> UserConn
         )
         for row in rows[:shown]
     ]
+    await task_resolvers.preload_user_tasks(
+        info, [edge.node for edge in edges], path=("edges", "node")
+    )
     page_info = PageInfo(
         has_next_page=len(rows) > shown,
         has_previous_page=keyset is not None,

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import tasks as task_resolvers
 from resolvers.context import Info
+from schema.pagination import given
 from schema.permissions import IsAuthenticated, requires
 from schema.tasks import (
     CreateTaskInput,
@@ -38,13 +39,17 @@ class TaskQuery:
     async def tasks(
         self,
         info: Info,
-        filter: TaskFilter | None = None,
-        order_by: TaskOrder | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: TaskFilter | None = strawberry.UNSET,
+        order_by: TaskOrder | None = strawberry.UNSET,
+        first: int | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
     ) -> TaskConnection:
         return await task_resolvers.tasks(
-            info, filter_=filter, order_by=order_by, first=first, after=after
+            info,
+            filter_=given(filter),
+            order_by=given(order_by),
+            first=given(first),
+            after=given(after),
         )
 
 

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import user_connection as user_connection_resolvers
 from resolvers.context import Info
+from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
 from schema.user_connection import UserConnection
 
@@ -17,6 +18,6 @@ class UserListQuery:
         extensions=requires(IsAuthenticated(), IsAdmin()),
     )
     async def users(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
     ) -> UserConnection:
-        return await user_connection_resolvers.users(info, first=first, after=after)
+        return await user_connection_resolvers.users(info, first=given(first), after=given(after))

@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 
 from resolvers import tasks as task_resolvers
 from resolvers import users as user_resolvers
 from resolvers.context import Info
+from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, IsSelfOrAdmin, requires
 from schema.tasks import TaskConnection, TaskCounts, TaskFilter, TaskOrder
 
@@ -39,6 +40,9 @@ class User:
     # Set when the payload goes to this user's own new token holder (register, login): the
     # request itself is still anonymous, but the caller just proved to be this user.
     email_revealed: strawberry.Private[bool]
+    # User.tasks answers by response key (info.path.key), filled by a parent that loaded
+    # them for a whole list of users (resolvers.tasks.preload_user_tasks).
+    task_pages: strawberry.Private[dict[str | int, TaskConnection]]
 
     @strawberry.field(
         description=(
@@ -54,17 +58,28 @@ class User:
         description="This user's tasks, a page at a time (arguments as Query.tasks). Only "
         "your own tasks unless you are an admin."
     )
-    async def tasks(
+    def tasks(
         self,
         info: Info,
-        filter: TaskFilter | None = None,  # noqa: A002 - the GraphQL argument name
-        order_by: TaskOrder | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        filter: TaskFilter | None = strawberry.UNSET,  # noqa: A002 - the GraphQL argument name
+        order_by: TaskOrder | None = strawberry.UNSET,
+        first: int | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
     ) -> TaskConnection:
-        return await task_resolvers.user_tasks(
-            info, self.id, filter_=filter, order_by=order_by, first=first, after=after
+        preloaded = self.task_pages.get(info.path.key)
+        if preloaded is not None:
+            return preloaded
+        # Not preloaded: load it. graphql-core awaits an awaitable that a plain resolver
+        # returns; an async resolver would cost a coroutine to every preloaded user too.
+        loading = task_resolvers.user_tasks(
+            info,
+            self.id,
+            filter_=given(filter),
+            order_by=given(order_by),
+            first=given(first),
+            after=given(after),
         )
+        return cast("TaskConnection", loading)
 
     @strawberry.field(description="How many tasks this user has in each status.")
     async def task_counts(self, info: Info) -> TaskCounts:
@@ -91,6 +106,7 @@ class User:
             pk=user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id),
             stored_email=values["email"],
             email_revealed=False,
+            task_pages={},
         )
 
 
