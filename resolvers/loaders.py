@@ -44,18 +44,18 @@ class Loaders:
 def build_loaders(viewer: Viewer) -> Loaders:
     return Loaders(
         viewer=viewer,
-        user_by_id=DataLoader(load_fn=_load_users),
+        user_by_id=DataLoader(load_fn=partial(_load_users, viewer)),
         tasks_by_owner=DataLoader(load_fn=partial(_load_task_pages, viewer)),
         task_count_by_owner=DataLoader(load_fn=partial(_load_task_totals, viewer)),
         task_counts_by_owner=DataLoader(load_fn=partial(_load_status_counts, viewer)),
     )
 
 
-async def _load_users(ids: Sequence[str]) -> list[User | None]:
+async def _load_users(viewer: Viewer, ids: Sequence[str]) -> list[User | None]:
     from schema.users import User  # noqa: PLC0415 - see the module docstring
 
     rows = await user_models.get_many(user_ids=ids)
-    found = {str(row["id"]): User.from_values(row) for row in rows}
+    found = {str(row["id"]): User.from_values(row, viewer) for row in rows}
     return [found.get(user_id) for user_id in ids]
 
 

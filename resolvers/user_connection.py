@@ -33,7 +33,7 @@ async def users(info: Info, *, first: int | None, after: str | None) -> UserConn
     edges = [
         UserEdge(
             cursor=_cursor(settings, row) if sign else "",
-            node=User.from_values(row),
+            node=User.from_values(row, info.context.viewer),
         )
         for row in rows[:shown]
     ]

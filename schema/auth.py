@@ -10,6 +10,7 @@ from resolvers import auth as auth_resolvers
 from resolvers.context import Info
 from schema.permissions import IsAuthenticated, requires
 from schema.users import User
+from taskql.auth.viewer import ANONYMOUS
 
 if TYPE_CHECKING:
     from taskql.auth.sessions import TokenPair
@@ -34,7 +35,7 @@ class AuthPayload:
             refresh_token=pair.refresh_token,
             token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
             expires_in=pair.access.expires_in,
-            user=User.from_row(pair.user, reveal_email=True),
+            user=User.from_row(pair.user, ANONYMOUS, reveal_email=True),
         )
 
 

@@ -10,12 +10,13 @@ FORBIDDEN to signed-in users without the role.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from resolvers.context import Info
+from taskql.auth.viewer import Viewer
 from taskql.errors import ErrorCode, Unauthenticated
 
 
@@ -40,21 +41,14 @@ class IsAdmin(BasePermission):
         return info.context.viewer.is_admin
 
 
-class OwnedByUser(Protocol):
-    @property
-    def pk(self) -> uuid.UUID: ...
-    @property
-    def email_revealed(self) -> bool: ...
+def may_read_email(viewer: Viewer, user_id: uuid.UUID) -> bool:
+    """User.email: only that user and admins.
 
-
-class IsSelfOrAdmin(BasePermission):
-    """On fields of a User: only that user (or whoever just signed in as them) and admins."""
-
-    message = "Only this user and admins may read this."
-    error_extensions = {"code": ErrorCode.FORBIDDEN.value}  # noqa: RUF012 - strawberry API
-
-    def has_permission(self, source: OwnedByUser, info: Info, **kwargs: Any) -> bool:
-        return source.email_revealed or info.context.viewer.can_see_user(source.pk)
+    Applied when a User object is built rather than as a permission class on the field: a
+    list of users would otherwise run the permission machinery once per user, and a User
+    cannot be built without the viewer, so no resolver can forget the rule.
+    """
+    return viewer.can_see_user(user_id)
 
 
 def requires(*permissions: BasePermission, fail_silently: bool = False) -> list[FieldExtension]:

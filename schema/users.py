@@ -14,11 +14,12 @@ from resolvers import tasks as task_resolvers
 from resolvers import users as user_resolvers
 from resolvers.context import Info
 from schema.pagination import given
-from schema.permissions import IsAdmin, IsAuthenticated, IsSelfOrAdmin, requires
+from schema.permissions import IsAdmin, IsAuthenticated, may_read_email, requires
 from schema.tasks import TaskConnection, TaskCounts, TaskFilter, TaskOrder
 
 if TYPE_CHECKING:
     from models import users as user_models
+    from taskql.auth.viewer import Viewer
 
 
 @strawberry.enum(description="What a user may do. ADMIN manages users and sees every task.")
@@ -35,24 +36,18 @@ class User:
     is_active: bool = strawberry.field(description="False once an admin deactivated the user.")
     created_at: datetime = strawberry.field(description="When the user registered.")
     updated_at: datetime = strawberry.field(description="Last change to this user.")
-    pk: strawberry.Private[uuid.UUID]
-    stored_email: strawberry.Private[str]
-    # Set when the payload goes to this user's own new token holder (register, login): the
-    # request itself is still anonymous, but the caller just proved to be this user.
-    email_revealed: strawberry.Private[bool]
-    # User.tasks answers by response key (info.path.key), filled by a parent that loaded
-    # them for a whole list of users (resolvers.tasks.preload_user_tasks).
-    task_pages: strawberry.Private[dict[str | int, TaskConnection]]
-
-    @strawberry.field(
+    # Null unless the viewer may read it: decided when the User is built (from_row,
+    # from_values), which needs the viewer, so no code path can hand it out unchecked.
+    email: str | None = strawberry.field(
         description=(
             "Sign-in email, lower case. Visible only to the user themself and to admins; "
             "null for everyone else."
-        ),
-        extensions=requires(IsSelfOrAdmin(), fail_silently=True),
+        )
     )
-    def email(self) -> str | None:
-        return self.stored_email
+    pk: strawberry.Private[uuid.UUID]
+    # User.tasks answers by response key (info.path.key), filled by a parent that loaded
+    # them for a whole list of users (resolvers.tasks.preload_user_tasks).
+    task_pages: strawberry.Private[dict[str | int, TaskConnection]]
 
     @strawberry.field(
         description="This user's tasks, a page at a time (arguments as Query.tasks). Only "
@@ -86,16 +81,20 @@ class User:
         return await task_resolvers.user_task_counts(info, self.id)
 
     @classmethod
-    def from_row(cls, row: user_models.User, *, reveal_email: bool = False) -> User:
-        """From a model instance (single-user reads and writes)."""
-        user = cls.from_values({column: getattr(row, column) for column in _COLUMNS})
-        user.email_revealed = reveal_email
+    def from_row(cls, row: user_models.User, viewer: Viewer, *, reveal_email: bool = False) -> User:
+        """From a model instance (single-user reads and writes). `reveal_email`: the payload
+        goes to the holder of this user's new tokens (register, login), whose request is
+        itself still anonymous."""
+        user = cls.from_values({column: getattr(row, column) for column in _COLUMNS}, viewer)
+        if reveal_email:
+            user.email = row.email
         return user
 
     @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> User:
+    def from_values(cls, values: Mapping[str, Any], viewer: Viewer) -> User:
         """From a lean row dict (lists, dataloaders): the hot path, a few dict lookups."""
         user_id = values["id"]
+        pk = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id)
         return cls(
             id=strawberry.ID(str(user_id)),
             display_name=values["display_name"],
@@ -103,9 +102,8 @@ class User:
             is_active=values["is_active"],
             created_at=values["created_at"],
             updated_at=values["updated_at"],
-            pk=user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id),
-            stored_email=values["email"],
-            email_revealed=False,
+            email=values["email"] if may_read_email(viewer, pk) else None,
+            pk=pk,
             task_pages={},
         )
 
@@ -120,14 +118,14 @@ _ROLES = {role.value: role for role in Role}
 class UserQuery:
     @strawberry.field(description="The signed-in user.", extensions=requires(IsAuthenticated()))
     async def me(self, info: Info) -> User:
-        return User.from_row(await user_resolvers.me(info))
+        return User.from_row(await user_resolvers.me(info), info.context.viewer)
 
     @strawberry.field(
         description="A user by id: yourself, or anyone for an admin; NOT_FOUND otherwise.",
         extensions=requires(IsAuthenticated()),
     )
     async def user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002 - GraphQL name
-        return User.from_row(await user_resolvers.user(info, id))
+        return User.from_row(await user_resolvers.user(info, id), info.context.viewer)
 
 
 @strawberry.type
@@ -137,25 +135,33 @@ class UserMutation:
         extensions=requires(IsAuthenticated()),
     )
     async def update_me(self, info: Info, display_name: str) -> User:
-        return User.from_row(await user_resolvers.update_me(info, display_name))
+        return User.from_row(
+            await user_resolvers.update_me(info, display_name), info.context.viewer
+        )
 
     @strawberry.mutation(
         description="Admin only: change a user's role; their tokens stop working at once.",
         extensions=requires(IsAuthenticated(), IsAdmin()),
     )
     async def set_user_role(self, info: Info, id: strawberry.ID, role: Role) -> User:  # noqa: A002
-        return User.from_row(await user_resolvers.set_role(info, id, role.value))
+        return User.from_row(
+            await user_resolvers.set_role(info, id, role.value), info.context.viewer
+        )
 
     @strawberry.mutation(
         description="Admin only: stop a user from signing in; their tokens stop working at once.",
         extensions=requires(IsAuthenticated(), IsAdmin()),
     )
     async def deactivate_user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002
-        return User.from_row(await user_resolvers.set_active(info, id, active=False))
+        return User.from_row(
+            await user_resolvers.set_active(info, id, active=False), info.context.viewer
+        )
 
     @strawberry.mutation(
         description="Admin only: let a deactivated user sign in again.",
         extensions=requires(IsAuthenticated(), IsAdmin()),
     )
     async def reactivate_user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002
-        return User.from_row(await user_resolvers.set_active(info, id, active=True))
+        return User.from_row(
+            await user_resolvers.set_active(info, id, active=True), info.context.viewer
+        )

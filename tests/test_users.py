@@ -72,12 +72,12 @@ async def test_email_is_null_for_other_non_admins(make_client, settings):
     @strawberry.type
     class ExposingQuery(Query):
         @strawberry.field
-        async def any_user(self, id: strawberry.ID) -> User:  # noqa: A002
+        async def any_user(self, info: strawberry.Info, id: strawberry.ID) -> User:  # noqa: A002
             from models import users as user_models  # noqa: PLC0415
 
             row = await user_models.get_by_id(user_id=uuid.UUID(id))
             assert row is not None
-            return User.from_row(row)
+            return User.from_row(row, info.context.viewer)
 
     def schema_factory(extensions=()):
         return strawberry.Schema(query=ExposingQuery, mutation=Mutation, extensions=extensions)
