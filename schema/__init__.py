@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 
 from schema.auth import AuthMutation
 from schema.server_info import ServerInfoQuery
@@ -24,7 +27,25 @@ class Mutation(AuthMutation, UserMutation, TaskMutation):
     pass
 
 
+class CachedNameConverter(NameConverter):
+    """strawberry's snake_case -> camelCase naming, remembered.
+
+    strawberry also names each argument of a resolver on every call (to match the GraphQL
+    arguments to the Python ones): User.tasks, resolved once per user of a list, would
+    otherwise re-run the same string conversion each time.
+    """
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - one converter per schema, kept for its lifetime
+    def apply_naming_config(self, name: str) -> str:
+        return super().apply_naming_config(name)
+
+
 def build_schema(
     *, extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = ()
 ) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=list(extensions))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=list(extensions),
+        config=StrawberryConfig(name_converter=CachedNameConverter()),
+    )
