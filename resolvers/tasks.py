@@ -54,6 +54,7 @@ SORT_IN = {
     TaskOrderField.PRIORITY: task_models.TaskSort.PRIORITY,
 }
 DEFAULT_ORDER = TaskOrder()
+_UNREAD_COLUMNS = dict.fromkeys((*task_models.LIST_COLUMNS, "description"))
 # Task fields (GraphQL name -> column) a list reads only when the operation selects them.
 OPTIONAL_COLUMNS: dict[str, str] = {
     "title": "title",
@@ -90,25 +91,22 @@ async def task_nodes(
 
 
 def task_from_row(row: task_models.TaskRow, owner: User | None) -> Task:
-    # List rows hold only the selected columns: what is absent is None and never read.
-    get = row.get
-    fields: dict[str, Any] = {
-        "id": strawberry.ID(row["id"]),
-        "title": get("title"),
-        "description": get("description"),
-        "status": STATUS_OUT.get(get("status", "")),
-        "priority": PRIORITY_OUT.get(get("priority", 0)),
-        "due_at": get("due_at"),
-        "completed_at": get("completed_at"),
-        "version": get("version"),
-        "client_mutation_id": get("client_mutation_id"),
-        "created_at": get("created_at"),
-        "updated_at": get("updated_at"),
-        "owner_id": row["owner_id"],
-        # None only when the operation does not select the owner, so it is never read.
-        "owner": owner,
-    }
-    return Task(**fields)
+    """The schema task of a row. List rows hold only the selected columns (the rest is None
+    here and never read), so the object is filled from the row directly rather than through
+    the dataclass constructor: a list builds hundreds of these per request."""
+    task: Task = object.__new__(Task)
+    values = task.__dict__
+    values.update(_UNREAD_COLUMNS)
+    values.update(row)  # the row's keys are Task attribute names (models.tasks.TaskRow)
+    status = row.get("status")
+    if status is not None:
+        values["status"] = STATUS_OUT[status]
+    priority = row.get("priority")
+    if priority is not None:
+        values["priority"] = PRIORITY_OUT[priority]
+    # None only when the operation does not select the owner, so it is never read.
+    values["owner"] = owner
+    return task
 
 
 def counts_from_statuses(counts: dict[str, int]) -> TaskCounts:
