@@ -7,7 +7,7 @@ Serves the real app in-process (aiohttp test server; settings from the environme
 CPU time per request (server and client share the process; the client part is constant), once
 as committed and once per patch below. The patches are rough stand-ins for the recommended
 changes, applied by monkeypatching at run time and only here: they reach into the current
-implementation (schema.users.User, asyncpg) and need updating when it changes. Sequential
+implementation (asyncpg) and need updating when it changes. Sequential
 requests batch exactly like concurrent ones here (one request = one dataloader batch), but
 absolute numbers are lower than under load (warm caches, no contention): read the deltas, and
 treat anything within about 1 ms as noise on a shared 2-core box.
@@ -56,21 +56,6 @@ def no_pool_reset() -> Iterator[None]:
 
 
 @contextmanager
-def email_without_extension() -> Iterator[None]:
-    """User.email without its PermissionExtension: the upper bound of a plain in-resolver check.
-
-    The extension wraps every email resolution (50 in Q1, 20 in Q2) in strawberry's permission
-    machinery; the check itself (viewer is admin or the user) costs next to nothing.
-    """
-    from schema.users import User  # noqa: PLC0415 - patched before the schema is built
-
-    definition = User.__strawberry_definition__  # type: ignore[attr-defined]
-    email = next(f for f in definition.fields if f.python_name == "email")
-    with mock.patch.object(email, "extensions", []):
-        yield
-
-
-@contextmanager
 def frozen_heap() -> Iterator[None]:
     """gc.freeze() once the app is up: start-up objects leave the collector's generations."""
     global FREEZE_AFTER_START  # noqa: PLW0603 - read by cpu_per_request in this process only
@@ -80,16 +65,14 @@ def frozen_heap() -> Iterator[None]:
 
 FREEZE_AFTER_START = False
 PATCHES: dict[str, Callable[[], Any]] = {
-    "email": email_without_extension,
     "reset": no_pool_reset,
     "freeze": frozen_heap,
 }
 LABELS = {
     "": "as committed",
-    "email": "User.email without PermissionExtension (upper bound)",
     "reset": "no asyncpg pool reset on release",
     "freeze": "gc.freeze() after start-up",
-    "email,reset,freeze": "all three",
+    "reset,freeze": "both",
 }
 
 
