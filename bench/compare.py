@@ -45,7 +45,9 @@ CEILING_DSN = "postgresql://bench:bench@127.0.0.1:5432/bench"
 # Peers' targets from shared RESULTS.md (CPU ms/request, 1 process): what TaskQL must beat.
 TARGET_PEER = "STRAWBERRY-DATALOADER+parse/validate-cache"
 PEER_LABEL = "PEER strawberry+DL+caches"
-PORTS = {"LIMIT": 8101, "TaskQL": 8100, PEER_LABEL: 8103}
+# The same peer with TaskQL's schema shape (Relay connections, enums): bench/peers/.
+RELAY_LABEL = "PEER same, Relay shape"
+PORTS = {"LIMIT": 8101, "TaskQL": 8100, PEER_LABEL: 8103, RELAY_LABEL: 8104}
 
 
 @dataclass
@@ -169,12 +171,12 @@ def taskql_server(backend: str, url: str, workers: int, secret: str) -> Server:
     )
 
 
-def peer_server(label: str, script: str, workers: int, extra: dict[str, str]) -> Server:
+def peer_server(label: str, script: Path, workers: int, extra: dict[str, str]) -> Server:
     return Server(
         label=label,
         backend="postgres",
         workers=workers,
-        command=[sys.executable, str(SHARED / "peers" / script)],
+        command=[sys.executable, str(script)],
         database=load.database_name(CEILING_DSN),
         env={
             "BENCH_DSN": CEILING_DSN,
@@ -252,21 +254,32 @@ def run(
     secret = secrets.token_urlsafe(36)  # 48 characters, fresh per run
     taskql_ops = {name: load_operation(name, spec) for name, spec in specs.items()}
     ceiling_ops = {name: load_operation(name, spec) for name, spec in CEILING_OPERATIONS.items()}
-    operations = {"TaskQL": taskql_ops, "LIMIT": ceiling_ops, PEER_LABEL: ceiling_ops}
+    operations = {
+        "TaskQL": taskql_ops,
+        "LIMIT": ceiling_ops,
+        PEER_LABEL: ceiling_ops,
+        RELAY_LABEL: taskql_ops,  # TaskQL's own documents, field for field
+    }
     log_dir = Path(tempfile.gettempdir()) / "taskql-bench"  # server logs stay out of the repo
     log_dir.mkdir(exist_ok=True)
     rows: list[dict[str, Any]] = []
     for workers in options.workers:
         groups = [
             [
-                peer_server("LIMIT", "limit_server.py", workers, {}),
+                peer_server("LIMIT", SHARED / "peers" / "limit_server.py", workers, {}),
                 taskql_server("postgres", pg_url, workers, secret),
             ]
         ]
         if options.peer:
-            groups[0].append(
-                peer_server(PEER_LABEL, "strawberry_dataloader.py", workers, {"SCHEMA_CACHES": "1"})
-            )
+            groups[0] += [
+                peer_server(
+                    PEER_LABEL,
+                    SHARED / "peers" / "strawberry_dataloader.py",
+                    workers,
+                    {"SCHEMA_CACHES": "1"},
+                ),
+                peer_server(RELAY_LABEL, HERE / "peers" / "strawberry_relay.py", workers, {}),
+            ]
         if options.sqlite:
             groups.append([taskql_server("sqlite", sqlite_url, workers, secret)])
         for servers in groups:
@@ -529,7 +542,8 @@ def target_lines(
     summary: dict[tuple[str, str, int, str], dict[str, Any]],
     shared: dict[tuple[str, int, str], Any],
 ) -> list[str]:
-    """The first target: TaskQL's CPU/request no worse than the cached strawberry peer's."""
+    """The first target: TaskQL's CPU/request no worse than the cached strawberry peer's; and
+    the same comparison against that peer given TaskQL's schema shape."""
     lines = []
     for (server, backend, workers, query), s in sorted(summary.items()):
         if server != "TaskQL" or workers != 1 or not s["cpu"]:
@@ -542,6 +556,13 @@ def target_lines(
             f"- target {query} on {backend}: TaskQL {s['cpu']} ms CPU/request vs peer "
             f"{here['cpu'] if here else 'n/m'} ms (this run), {there} ms (RESULTS.md): {verdict}"
         )
+        relay = summary.get((RELAY_LABEL, "postgres", 1, query))
+        if relay and relay["cpu"]:
+            verdict = "no worse" if s["cpu"] <= relay["cpu"] else "worse"
+            lines.append(
+                f"  - same schema shape: TaskQL {s['cpu']} ms vs {RELAY_LABEL} "
+                f"{relay['cpu']} ms (this run): {verdict}"
+            )
     return lines
 
 
