@@ -12,17 +12,17 @@ execution (a field under @skip/@include), and the child resolver then loads its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
     GraphQLObjectType,
     InlineFragmentNode,
-    SelectionSetNode,
     Undefined,
     get_named_type,
     value_from_ast,
@@ -31,6 +31,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from resolvers.context import Info
+from resolvers.selection import names_below
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,8 @@ def nested_fields(info: Info, path: Sequence[str], name: str) -> list[NestedFiel
     """
     raw = info._raw_info  # noqa: SLF001 - graphql-core's info: AST, fragments, schema
     parent_type = get_named_type(raw.return_type)
-    found = [(node, bool(node.directives)) for node in raw.field_nodes]
+    # This field runs, so its own directives (if any) included it.
+    found = [(node, False) for node in raw.field_nodes]
     for step in [*path, name]:
         if not isinstance(parent_type, GraphQLObjectType) or step not in parent_type.fields:
             return []
@@ -61,7 +63,7 @@ def nested_fields(info: Info, path: Sequence[str], name: str) -> list[NestedFiel
     occurrences: dict[str, NestedField | None] = {}
     for node, directed in found:
         key = node.alias.value if node.alias else name
-        occurrence = None if directed else _occurrence(info, field_def, node, raw.fragments)
+        occurrence = None if directed else _occurrence(info, field_def, node, key, raw.fragments)
         if key in occurrences and occurrences[key] != occurrence:
             occurrence = None
         occurrences[key] = occurrence
@@ -69,7 +71,11 @@ def nested_fields(info: Info, path: Sequence[str], name: str) -> list[NestedFiel
 
 
 def _occurrence(
-    info: Info, field_def: GraphQLField, node: FieldNode, fragments: dict[str, Any]
+    info: Info,
+    field_def: GraphQLField,
+    node: FieldNode,
+    key: str,
+    fragments: Mapping[str, FragmentDefinitionNode],
 ) -> NestedField | None:
     coerced: dict[str, Any] = {}
     for argument in node.arguments or ():
@@ -87,12 +93,14 @@ def _occurrence(
         scalar_registry=info.schema.schema_converter.scalar_registry,
         config=info.schema.config,
     )
-    key = node.alias.value if node.alias else node.name.value
-    return NestedField(key, arguments, _names_below(node.selection_set, fragments))
+    below = [node.selection_set] if node.selection_set is not None else []
+    return NestedField(key, arguments, names_below(below, fragments))
 
 
 def _fields_named(
-    parents: list[tuple[FieldNode, bool]], name: str, fragments: dict[str, Any]
+    parents: list[tuple[FieldNode, bool]],
+    name: str,
+    fragments: Mapping[str, FragmentDefinitionNode],
 ) -> Iterator[tuple[FieldNode, bool]]:
     """The `name` fields selected by these fields, through fragments, each with whether a
     directive on the way (the parent's included) may skip it."""
@@ -112,21 +120,3 @@ def _fields_named(
                 pending.append((selection.selection_set, here))
             elif isinstance(selection, FragmentSpreadNode):
                 pending.append((fragments[selection.name.value].selection_set, here))
-
-
-def _names_below(
-    selection_set: SelectionSetNode | None, fragments: dict[str, Any]
-) -> frozenset[str]:
-    names: set[str] = set()
-    pending = [selection_set] if selection_set is not None else []
-    while pending:
-        for selection in pending.pop().selections:
-            if isinstance(selection, FieldNode):
-                names.add(selection.name.value)
-                if selection.selection_set is not None:
-                    pending.append(selection.selection_set)
-            elif isinstance(selection, InlineFragmentNode):
-                pending.append(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                pending.append(fragments[selection.name.value].selection_set)
-    return frozenset(names)
