@@ -38,7 +38,6 @@ from bench.operations import CEILING_OPERATIONS, TASKQL_OPERATIONS, Operation, l
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SHARED = Path("/work/shared/bench")
-VENV_BIN = Path(sys.executable).parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/taskql_bench"
 SQLITE_URL = "sqlite://data/bench.sqlite3"
 CEILING_DSN = "postgresql://bench:bench@127.0.0.1:5432/bench"

@@ -45,9 +45,7 @@ def encode_cursor(settings: Settings, kind: str, values: list[Any]) -> str:
 
 def decode_cursor(settings: Settings, kind: str, cursor: str) -> list[Any]:
     """The keyset values of a cursor this server issued for `kind`; VALIDATION_ERROR otherwise."""
-    invalid = ValidationFailed(
-        "after is not a valid cursor for this list and order.", field="after"
-    )
+    invalid = invalid_cursor()
     if len(cursor) > MAX_CURSOR_LENGTH or cursor.count(".") != 1:
         raise invalid
     encoded_payload, encoded_signature = cursor.split(".")
@@ -69,6 +67,11 @@ def decode_cursor(settings: Settings, kind: str, cursor: str) -> list[Any]:
     if not isinstance(decoded, list) or not decoded or decoded[0] != kind:
         raise invalid
     return decoded[1:]
+
+
+def invalid_cursor() -> ValidationFailed:
+    """The one answer to any cursor that is not this server's for this list and order."""
+    return ValidationFailed("after is not a valid cursor for this list and order.", field="after")
 
 
 def _key(settings: Settings) -> bytes:

@@ -15,7 +15,7 @@ from resolvers.context import Info
 from resolvers.ids import parse_id
 from resolvers.lookahead import nested_fields
 from resolvers.ownership import task_owner_scope
-from resolvers.pagination import decode_cursor, encode_cursor, page_size
+from resolvers.pagination import decode_cursor, encode_cursor, invalid_cursor, page_size
 from resolvers.selection import selected_names
 from schema.pagination import OrderDirection, PageInfo
 from schema.tasks import (
@@ -480,7 +480,7 @@ def _cursor_kind(sort: task_models.TaskSort, descending: bool) -> str:
 
 
 def _keyset(values: list[Any], sort: task_models.TaskSort) -> task_models.TaskKeyset:
-    invalid = ValidationFailed("after is not a valid cursor for this list.", field="after")
+    invalid = invalid_cursor()
     if len(values) != 2 or not isinstance(values[1], str):  # noqa: PLR2004 - [value, id]
         raise invalid
     value, task_id = values

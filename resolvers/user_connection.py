@@ -9,16 +9,14 @@ from typing import Any
 from models import users as user_models
 from resolvers import tasks as task_resolvers
 from resolvers.context import Info
-from resolvers.pagination import decode_cursor, encode_cursor, page_size
+from resolvers.pagination import decode_cursor, encode_cursor, invalid_cursor, page_size
 from resolvers.selection import CURSOR_NAMES, selected_names
 from schema.pagination import PageInfo
 from schema.user_connection import UserConnection, UserEdge
 from schema.users import User
-from taskql.errors import ValidationFailed
 from taskql.settings import Settings
 
 CURSOR_KIND = "users:created_at:desc"
-INVALID_CURSOR = "after is not a valid cursor for this list."
 
 
 async def users(info: Info, *, first: int | None, after: str | None) -> UserConnection:
@@ -58,6 +56,4 @@ def _keyset(values: list[Any]) -> tuple[datetime, uuid.UUID]:
         created_at, user_id = values
         return datetime.fromisoformat(created_at), uuid.UUID(user_id)
     except (TypeError, ValueError):
-        raise ValidationFailed(
-            "after is not a valid cursor for this list.", field="after"
-        ) from None
+        raise invalid_cursor() from None
