@@ -44,7 +44,6 @@ class User:
             "null for everyone else."
         )
     )
-    pk: strawberry.Private[uuid.UUID]
     # User.tasks answers by response key (info.path.key), filled by a parent that loaded
     # them for a whole list of users (resolvers.tasks.preload_user_tasks).
     task_pages: strawberry.Private[dict[str | int, TaskConnection]]
@@ -94,7 +93,7 @@ class User:
     def from_values(cls, values: Mapping[str, Any], viewer: Viewer) -> User:
         """From a lean row dict (lists, dataloaders): the hot path, a few dict lookups."""
         user_id = values["id"]
-        pk = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id)
+        pk = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id)  # for the rule
         return cls(
             id=strawberry.ID(str(user_id)),
             display_name=values["display_name"],
@@ -103,7 +102,6 @@ class User:
             created_at=values["created_at"],
             updated_at=values["updated_at"],
             email=values["email"] if may_read_email(viewer, pk) else None,
-            pk=pk,
             task_pages={},
         )
 
