@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import strawberry
+from graphql.execution import Executor as GraphQLExecutionContext
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
@@ -41,11 +43,15 @@ class CachedNameConverter(NameConverter):
 
 
 def build_schema(
-    *, extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = ()
+    *,
+    extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
+    execution_context_class: type[GraphQLExecutionContext[Any]] | None = None,
 ) -> strawberry.Schema:
+    """The schema; the app passes its extensions and executor (taskql.app)."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=list(extensions),
+        execution_context_class=execution_context_class,
         config=StrawberryConfig(name_converter=CachedNameConverter()),
     )

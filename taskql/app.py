@@ -18,6 +18,7 @@ from taskql.app_keys import DATABASE_READY, SETTINGS
 from taskql.background import in_background
 from taskql.database import apply_migrations_in_app, open_orm, ping
 from taskql.graphql_documents import CachedDocuments, QueryDocuments
+from taskql.graphql_execution import PlainFieldExecutor
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
 from taskql.housekeeping import purge_periodically
@@ -47,7 +48,9 @@ def create_app(
     app.cleanup_ctx.append(in_background(purge_periodically))
 
     view = TaskQLView(
-        schema=schema_factory(extensions=_schema_extensions(settings)),
+        schema=schema_factory(
+            extensions=_schema_extensions(settings), execution_context_class=PlainFieldExecutor
+        ),
         graphql_ide="graphiql" if settings.server.graphiql else None,
         allowed_origins=settings.server.cors_origins,
     )

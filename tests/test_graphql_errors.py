@@ -33,8 +33,12 @@ class BrokenQuery(Query):
         raise RuntimeError(secret_detail)
 
 
-def broken_schema(*, extensions=()):
-    return strawberry.Schema(query=BrokenQuery, extensions=list(extensions))
+def broken_schema(*, extensions=(), execution_context_class=None):
+    return strawberry.Schema(
+        query=BrokenQuery,
+        extensions=list(extensions),
+        execution_context_class=execution_context_class,
+    )
 
 
 async def test_unexpected_error_is_masked_and_logged_once(make_client, settings, logs):

@@ -79,8 +79,13 @@ async def test_email_is_null_for_other_non_admins(make_client, settings):
             assert row is not None
             return User.from_row(row, info.context.viewer)
 
-    def schema_factory(extensions=()):
-        return strawberry.Schema(query=ExposingQuery, mutation=Mutation, extensions=extensions)
+    def schema_factory(extensions=(), execution_context_class=None):
+        return strawberry.Schema(
+            query=ExposingQuery,
+            mutation=Mutation,
+            extensions=extensions,
+            execution_context_class=execution_context_class,
+        )
 
     client = await make_client(settings, schema_factory=schema_factory)
     viewer, other = await create_user(), await create_user()
