@@ -104,7 +104,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                 if kind == LEAF:
                     try:
                         value = getattr(source, field.attribute)
-                        if value is None:
+                        if value is None or value is Undefined:
                             if not field.non_null:
                                 results[field.response_name] = None
                                 continue
@@ -148,7 +148,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             value = getattr(source, field.attribute)
         except Exception:  # noqa: BLE001 - graphql-core's path raises and reports it
             return FALLBACK
-        if value is None:
+        if value is None or value is Undefined:
             return FALLBACK if field.non_null else None
         if field.kind == OBJECT and not self._plain_value(field, value):
             return FALLBACK
@@ -209,7 +209,11 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         error to raise nor something to await first."""
         if type(value) is field.python_class:
             return True  # a strawberry type that is not awaitable (checked when planned)
-        return not isinstance(value, Exception) and not self.is_awaitable(value)
+        return (
+            value is not Undefined
+            and not isinstance(value, Exception)
+            and not self.is_awaitable(value)
+        )
 
     async def _await_field(
         self,

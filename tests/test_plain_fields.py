@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLResolveInfo
+from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.tasks import Priority, Status
@@ -267,6 +268,13 @@ def branches() -> list[Branch]:
             maybe_leaf=good,
             leaves=(good,),  # type: ignore[arg-type]
             maybe_leaves=iter([good]),  # type: ignore[arg-type]
+        ),
+        # graphql-core's "undefined" where values belong: null, as for None
+        Branch(
+            leaf=Leaf(name="undefined", colour=Colour.BLUE, maybe=Undefined),  # type: ignore[arg-type]
+            maybe_leaf=Undefined,  # type: ignore[arg-type]
+            leaves=[good],
+            maybe_leaves=[Undefined, good],  # type: ignore[list-item]
         ),
     ]
 

@@ -3,10 +3,13 @@ it is asked for; answers identical to User.tasks resolved on its own (user(id) {
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from models.tasks import Status
+from models.tasks import SQLITE_UNION_MAX_OWNERS, Status
 from models.users import Role
+from tests.conftest import with_overrides
 from tests.task_factories import create_tasks, signed_in_user
 
 VIEWER = 1
@@ -110,3 +113,47 @@ async def test_invalid_nested_arguments_are_reported_at_user_tasks(graphql, admi
     assert error["extensions"]["code"] == "VALIDATION_ERROR"
     assert error["extensions"]["field"] == "first"
     assert error["path"] == ["users", "edges", 0, "node", "tasks"]
+
+
+async def test_more_owners_than_one_union_joins_answer_the_same(
+    make_client, settings, sql_statements
+):
+    """A users page with more owners than SQLite's UNION ALL of per-owner pages may join
+    (a window function answers then) gives each user the page that small pages give."""
+    owners = SQLITE_UNION_MAX_OWNERS + 5
+    roomy = with_overrides(settings, graphql={"page_size_max": owners + 1})
+    client = await make_client(roomy)
+    _admin, token = await signed_in_user(roomy, role=Role.ADMIN)
+    for index in range(owners):
+        user, _token = await signed_in_user(roomy)
+        await create_tasks(user, index % 4, status=Status.TODO if index % 2 else Status.DONE)
+    query = """query($first: Int!, $after: String) { users(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id tasks(first: 2, filter: {status: [TODO]}) {
+            edges { node { id title } } pageInfo { hasNextPage } } } } } }"""
+
+    async def pages(first: int) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        after = None
+        while True:
+            response = await client.post(
+                "/graphql",
+                json={"query": query, "variables": {"first": first, "after": after}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            body = await response.json()
+            assert "errors" not in body, body
+            users = body["data"]["users"]
+            answers.update({edge["node"]["id"]: edge["node"]["tasks"] for edge in users["edges"]})
+            if not users["pageInfo"]["hasNextPage"]:
+                return answers
+            after = users["pageInfo"]["endCursor"]
+
+    sql_statements.reset()
+    at_once = await pages(owners + 1)
+    assert len(sql_statements.statements) == VIEWER + 2, sql_statements.statements
+    in_small_pages = await pages(30)
+
+    assert len(at_once) == owners + 1  # and the admin
+    assert sum(bool(tasks["edges"]) for tasks in at_once.values()) > owners // 3
+    assert at_once == in_small_pages
