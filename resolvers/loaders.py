@@ -51,6 +51,30 @@ def build_loaders(viewer: Viewer) -> Loaders:
     )
 
 
+async def load_users(loaders: Loaders, ids: Sequence[str]) -> list[User | None]:
+    """The users of a list's rows, through the users-by-id loader's cache.
+
+    What the request has not loaded yet comes in one batch, called here directly:
+    DataLoader.load_many would cost a future, a gather callback and an event-loop turn per row
+    (about 0.5 ms of a 50-row page). The loader is primed with the result, so later loads of
+    these users in the same request are answered from its cache.
+    """
+    loader = loaders.user_by_id
+    found: dict[str, User | None] = {}
+    missing: list[str] = []
+    for user_id in dict.fromkeys(ids):
+        cached = loader.cache_map.get(user_id)
+        if cached is None or cached.cancelled():
+            missing.append(user_id)
+        else:
+            found[user_id] = await cached  # loaded already, or in a batch on its way
+    if missing:
+        loaded = dict(zip(missing, await _load_users(loaders.viewer, missing), strict=True))
+        loader.prime_many(loaded)
+        found.update(loaded)
+    return [found[user_id] for user_id in ids]
+
+
 async def _load_users(viewer: Viewer, ids: Sequence[str]) -> list[User | None]:
     from schema.users import User  # noqa: PLC0415 - see the module docstring
 

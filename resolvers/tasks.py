@@ -13,6 +13,7 @@ import strawberry
 from models import tasks as task_models
 from resolvers.context import Info
 from resolvers.ids import parse_id
+from resolvers.loaders import load_users
 from resolvers.lookahead import nested_fields
 from resolvers.ownership import task_owner_scope
 from resolvers.pagination import decode_cursor, encode_cursor, invalid_cursor, page_size
@@ -80,13 +81,13 @@ async def task_nodes(
     """Schema tasks for rows, with their owners attached when `wanted` (the selected field
     names) includes the owner.
 
-    Owners come through the request's users-by-id loader (one batched statement), here
+    Owners come through the request's users-by-id loader cache (one batched statement), here
     rather than from a resolver on Task.owner: an async resolver per row costs more CPU than
     the whole batch.
     """
     if not rows or "owner" not in wanted:
         return [task_from_row(row, owner=None) for row in rows]
-    owners = await loaders.user_by_id.load_many([row["owner_id"] for row in rows])
+    owners = await load_users(loaders, [row["owner_id"] for row in rows])
     return [task_from_row(row, owner) for row, owner in zip(rows, owners, strict=True)]
 
 
