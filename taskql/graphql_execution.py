@@ -19,7 +19,7 @@ and errors are the same with and without this class: tests/test_plain_fields.py 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +32,12 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import FieldDetails
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
-FieldGroup = Sequence[FieldDetails]
+FieldGroup = FieldDetailsList  # the nodes of one response key (aliases merged)
 Plan = tuple["PlannedField", ...]
 
 # What a planned field is; plain ints, compared once per field of every object.
@@ -83,7 +83,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         source_value: Any,
         path: Path | None,
-        grouped_field_set: Any,
+        grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
         plan = None if position_context is not None else self._plan(parent_type, grouped_field_set)
@@ -124,7 +124,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                     result = self.execute_field(
                         parent_type,
                         source,
-                        field.group,  # type: ignore[arg-type]
+                        field.group,
                         Path(path, field.response_name, parent_type.name),
                         None,
                     )
@@ -162,7 +162,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                     return FALLBACK
         except Exception as error:  # noqa: BLE001 - handled like graphql-core's execute_field
             # Raises again when the field is non-null: the error nulls the parent instead.
-            self.handle_field_error(error, field.declared_type, field.group, field_path)  # type: ignore[arg-type]
+            self.handle_field_error(error, field.declared_type, field.group, field_path)
             return None
         if type(completed) is not dict and type(completed) is not list:
             # Some resolver below answered asynchronously.
@@ -185,7 +185,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
                     completed = self._sub_selection(field, item, item_path)
                 except Exception as error:  # noqa: BLE001 - as graphql-core's list items
                     # Raises again when items are non-null: the error nulls the list.
-                    self.handle_field_error(error, item_type, field.group, item_path)  # type: ignore[arg-type]
+                    self.handle_field_error(error, item_type, field.group, item_path)
                     completed = None
                 if completed is not None and type(completed) is not dict:
                     completed = self._await_field(completed, item_type, field.group, item_path)
@@ -225,12 +225,14 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             return await completed
         except Exception as error:  # noqa: BLE001 - handled like graphql-core's execute_field
-            self.handle_field_error(error, declared_type, group, path)  # type: ignore[arg-type]
+            self.handle_field_error(error, declared_type, group, path)
             return None
 
     # --- planning: once per selection and request -------------------------------------------
 
-    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+    def _plan(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> Plan | None:
         cached = self._plans.get(id(grouped_field_set))
         if cached is not None:
             return cached[1]
@@ -271,7 +273,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             object_type = item_type.of_type if is_non_null_type(item_type) else item_type
         if not _plain_object(object_type):
             return general
-        sub_fields, new_defer_usages, _ = self.collect_subfields(object_type, group)  # type: ignore[arg-type]
+        sub_fields, new_defer_usages, _ = self.collect_subfields(object_type, group)
         if new_defer_usages:
             return general  # @defer below: graphql-core's incremental delivery
         field.kind = OBJECT if item_type is None else OBJECT_LIST
@@ -320,7 +322,11 @@ def _plain_object(graphql_type: Any) -> bool:
 def _python_class(object_type: GraphQLObjectType) -> type | None:
     definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     origin = getattr(definition, "origin", None)
-    if not isinstance(origin, type) or hasattr(origin, "__await__"):
+    if (
+        not isinstance(origin, type)
+        or issubclass(origin, BaseException)
+        or hasattr(origin, "__await__")
+    ):
         return None
     return origin
 
