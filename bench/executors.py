@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
-import secrets
 import sys
 import time
 from typing import Any
@@ -28,11 +26,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench.operations import TASKQL_OPERATIONS, Operation, load_operation, login_body, token_from
+from bench.statements import configure_in_process_app
 from schema import build_schema
 from taskql.app import create_app
 from taskql.app_keys import DATABASE_READY
 from taskql.graphql_execution import PlainFieldExecutor
-from taskql.logging import configure_logging
 from taskql.settings import load_settings
 
 EXECUTORS = {"plain fields": PlainFieldExecutor, "stock": StrawberryGraphQLCoreExecutionContext}
@@ -88,11 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    os.environ.setdefault("TASKQL_ENV", "production")
-    os.environ.setdefault("TASKQL_AUTH__JWT_SECRET", secrets.token_urlsafe(36))
-    os.environ["TASKQL_DATABASE__URL"] = args.database_url
-    os.environ["TASKQL_LOGGING__LEVEL"] = "WARNING"
-    configure_logging(level="WARNING", json_output=True)
+    configure_in_process_app(args.database_url)
     operations = [load_operation(name, spec) for name, spec in TASKQL_OPERATIONS.items()]
     report = asyncio.run(compare(operations, args.requests, args.rounds))
     sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")

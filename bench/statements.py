@@ -119,6 +119,17 @@ def _json() -> dict[str, str]:
     return {"Content-Type": "application/json"}
 
 
+def configure_in_process_app(database_url: str) -> None:
+    """The settings and logging of the served app (`taskql serve` in production) for an app
+    created in this process; production needs a real secret, any will do here."""
+    os.environ.setdefault("TASKQL_ENV", "production")
+    os.environ.setdefault("TASKQL_AUTH__JWT_SECRET", secrets.token_urlsafe(36))
+    os.environ["TASKQL_DATABASE__URL"] = database_url
+    os.environ["TASKQL_LOGGING__LEVEL"] = "WARNING"
+    # As `taskql serve` does: otherwise structlog prints every access line to stdout.
+    configure_logging(level="WARNING", json_output=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--database-url", required=True)
@@ -126,13 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, spec in TASKQL_OPERATIONS.items():
         parser.add_argument(f"--{name.lower()}", default=spec, help=f"PATH[#Operation] of {name}")
     args = parser.parse_args(argv)
-    # Same settings as the served app; production needs a real secret, any will do here.
-    os.environ.setdefault("TASKQL_ENV", "production")
-    os.environ.setdefault("TASKQL_AUTH__JWT_SECRET", secrets.token_urlsafe(36))
-    os.environ["TASKQL_DATABASE__URL"] = args.database_url
-    os.environ["TASKQL_LOGGING__LEVEL"] = "WARNING"
-    # As `taskql serve` does: otherwise structlog prints every access line to stdout.
-    configure_logging(level="WARNING", json_output=True)
+    configure_in_process_app(args.database_url)
     operations = [load_operation(name, getattr(args, name.lower())) for name in TASKQL_OPERATIONS]
     result = asyncio.run(count(operations, args.requests, default_login_body()))
     sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
