@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from graphql import GraphQLResolveInfo
+from graphql import GraphQLResolveInfo, get_introspection_query
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -321,3 +321,14 @@ async def test_unusual_values_answer_alike(make_client, settings, query):
     assert plain == stock
     assert plain["errors"]
     assert all("SELECT" not in error["message"] for error in plain["errors"])
+
+
+async def test_introspection_answers_alike(real_schema):
+    """GraphiQL's introspection query: the same schema description both ways."""
+    client, kept = real_schema
+
+    plain, stock = await answers(client, kept, get_introspection_query(descriptions=True))
+
+    assert "errors" not in plain, plain
+    assert plain == stock
+    assert any(t["name"] == "TaskConnection" for t in plain["data"]["__schema"]["types"])
