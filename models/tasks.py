@@ -179,7 +179,6 @@ async def list_tasks_for_owners(
     if not owner_ids:
         return {}
     sql = Sql()
-    columns = _columns(page)
     if sql.postgres:
         # LATERAL walks each owner's (owner_id, sort, id) index and stops after `limit` rows.
         owners = sql.param(list(owner_ids))
@@ -202,6 +201,7 @@ async def list_tasks_for_owners(
         query = f"{' UNION ALL '.join(parts)} ORDER BY owner_id, {_order_by(page)}"
     else:
         # More owners than a compound SELECT may join: one window function over their tasks.
+        columns = _columns(page)
         placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
         where = [f"owner_id IN ({placeholders})", *_filter_clauses(sql, page.filters)]
         where += _keyset_clauses(sql, page)
