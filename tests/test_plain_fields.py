@@ -107,11 +107,13 @@ async def real_schema(make_client, settings):
     return client, kept
 
 
-async def add_rows(settings) -> str:
+async def add_rows(settings, users: int = 3) -> str:
+    """An admin with tasks and `users` users with dated, done and critical tasks; the admin's
+    token."""
     admin, token = await signed_in_user(settings, role=Role.ADMIN)
     await create_tasks(admin, 2, description="mine", priority=Priority.HIGH)
     due = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
-    for index in range(3):
+    for index in range(users):
         user, _ = await signed_in_user(settings)
         await create_tasks(user, 3, due_at=due, status=Status.DONE, completed_at=due)
         await create_tasks(user, 2 + index, priority=Priority.CRITICAL)
@@ -180,8 +182,7 @@ async def test_plain_fields_skip_graphql_cores_field_machinery(real_schema, sett
     """In users-with-tasks only the resolvers (users, then tasks per user) go the general way:
     the edges, nodes and scalars of every page are read directly."""
     client, kept = real_schema
-    await add_rows(settings)
-    token = await add_rows(settings)
+    token = await add_rows(settings, users=7)
     assert kept.schema is not None
     kept.schema.execution_context_class = CountingExecutor
     CountingExecutor.infos = 0
