@@ -17,6 +17,7 @@ from schema import build_schema
 from taskql.app_keys import DATABASE_READY, SETTINGS
 from taskql.background import in_background
 from taskql.database import apply_migrations_in_app, open_orm, ping
+from taskql.graphiql import add_graphiql_routes
 from taskql.graphql_documents import CachedDocuments, QueryDocuments
 from taskql.graphql_execution import PlainFieldExecutor
 from taskql.graphql_view import RecordOperationName, TaskQLView
@@ -60,6 +61,8 @@ def create_app(
     ]
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/livez", livez)
+    if settings.server.graphiql:
+        add_graphiql_routes(app)
     _allow_cors(app, settings, graphql_routes)
     return app
 
