@@ -228,6 +228,11 @@ async def test_graphiql_example_runs_with_a_pasted_token(browser, settings):
     page = await open_graphiql(context, traffic)
 
     await page.locator(".graphiql-tab", has_text="TasksWithOwners").first.click()
+    # GraphiQL re-reads the operation name 100 ms after the editor changes; run only after.
+    await page.wait_for_function(
+        "() => document.querySelector('.graphiql-query-editor .CodeMirror')"
+        ".CodeMirror.operationName === 'TasksWithOwners'"
+    )
     await replace_editor_text(page, HEADERS_EDITOR, f'{{"Authorization": "Bearer {token}"}}')
     assert json.loads(await editor_text(page, HEADERS_EDITOR)) == {
         "Authorization": f"Bearer {token}"

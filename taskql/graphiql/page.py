@@ -15,11 +15,19 @@ from taskql.graphiql.assets import vendored_assets
 
 AUTHORIZATION_HINT = "Bearer <token>"
 WELCOME = """\
-# TaskQL GraphiQL, served by TaskQL itself (no internet needed).
+# TaskQL GraphiQL, served by TaskQL itself: no internet needed.
 #
-# Signed-in fields need an access token: replace <token> in the Headers editor below
-# with the accessToken of a signIn mutation. The other tabs hold the operations the
-# frontends send (operations/ in the repository).
+# Signed-in fields need an access token. Log in, then put the
+# accessToken in place of <token> in the Headers editor below:
+#
+#   mutation Login {
+#     login(email: "you@example.com", password: "...") {
+#       accessToken
+#     }
+#   }
+#
+# The other tabs are the operations the frontends send
+# (operations/ in the repository).
 query ServerInfo {
   serverInfo {
     version
