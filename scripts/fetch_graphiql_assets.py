@@ -108,16 +108,20 @@ def get(url: str) -> bytes:
 
 def fetch_tarball(pin: Pin) -> tuple[str, bytes]:
     metadata = json.loads(get(f"{REGISTRY}/{urllib.parse.quote(pin.name, safe='@')}/{pin.version}"))
-    published = metadata["dist"]["integrity"]
+    tarball_url = metadata["dist"]["tarball"]
+    tarball = get(tarball_url)
+    check_integrity(pin, metadata["dist"]["integrity"], tarball)
+    return tarball_url, tarball
+
+
+def check_integrity(pin: Pin, published: str, tarball: bytes) -> None:
+    """The pin, the registry's published integrity and the bytes received must all agree."""
     if published != pin.integrity:
         raise SystemExit(
             f"{pin.name}@{pin.version}: registry says {published}, pinned {pin.integrity}"
         )
-    tarball_url = metadata["dist"]["tarball"]
-    tarball = get(tarball_url)
     if sri("sha512", tarball) != pin.integrity:
         raise SystemExit(f"{pin.name}@{pin.version}: the tarball does not match its integrity")
-    return tarball_url, tarball
 
 
 def extract(tarball: bytes, path: str) -> bytes:

@@ -53,15 +53,15 @@ def sri(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
 
-def pinned_in_fetch_script() -> Any:
-    return runpy.run_path(str(ROOT / "scripts" / "fetch_graphiql_assets.py"))["PINS"]
+def fetch_script() -> dict[str, Any]:
+    return runpy.run_path(str(ROOT / "scripts" / "fetch_graphiql_assets.py"))
 
 
 def test_vendored_files_are_the_pinned_ones():
     """Each committed file has the size and sha384 the manifest records, and the manifest
     names exactly the versions and registry integrities pinned in the fetch script."""
     recorded = manifest()
-    pins = pinned_in_fetch_script()
+    pins = fetch_script()["PINS"]
     assert [(p["name"], p["version"], p["integrity"]) for p in recorded["packages"]] == [
         (pin.name, pin.version, pin.integrity) for pin in pins
     ]
@@ -75,6 +75,19 @@ def test_vendored_files_are_the_pinned_ones():
         assert (len(data), sri(data)) == (entry["bytes"], entry["sha384"]), entry["file"]
     # Production builds only: a development build of GraphiQL alone would exceed this.
     assert sum(f["bytes"] for f in recorded["files"]) < 2_000_000
+
+
+def test_fetch_script_refuses_a_tarball_that_is_not_the_pinned_one():
+    """A tarball is vendored only when its sha512 matches the pin and the registry's record."""
+    script = fetch_script()
+    tarball = b"the bytes the registry served"
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    pin = script["Pin"]("demo", "1.0.0", integrity, ())
+    script["check_integrity"](pin, integrity, tarball)
+    with pytest.raises(SystemExit, match="registry says"):
+        script["check_integrity"](pin, "sha512-other", tarball)
+    with pytest.raises(SystemExit, match="does not match"):
+        script["check_integrity"](pin, integrity, tarball + b" tampered")
 
 
 def test_packaged_examples_are_the_frontend_operations():
