@@ -387,17 +387,23 @@ async def update_task(
     return await _update(info, task_id, changes, expected_version)
 
 
-async def set_task_status(info: Info, task_id: str, status: TaskStatus) -> Task:
-    return await _update(info, task_id, {"status": STATUS_IN[status]}, None)
+async def set_task_status(
+    info: Info, task_id: str, status: TaskStatus, expected_version: int | None
+) -> Task:
+    return await _update(info, task_id, {"status": STATUS_IN[status]}, expected_version)
 
 
-async def delete_task(info: Info, task_id: str) -> strawberry.ID:
+async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
     try:
         await task_models.delete_task(
-            owner_scope=task_owner_scope(info.context.viewer), task_id=parse_task_id(task_id)
+            owner_scope=task_owner_scope(info.context.viewer),
+            task_id=parse_task_id(task_id),
+            expected_version=expected_version,
         )
     except task_models.TaskNotFoundError:
         raise NotFound("Task not found.") from None
+    except task_models.VersionConflictError as conflict:
+        raise _conflict(conflict) from None
     return strawberry.ID(task_id)
 
 
@@ -414,11 +420,15 @@ async def _update(
     except task_models.TaskNotFoundError:
         raise NotFound("Task not found.") from None
     except task_models.VersionConflictError as conflict:
-        raise Conflict(
-            "The task was changed by someone else; reload it and try again.",
-            currentVersion=conflict.current_version,
-        ) from None
+        raise _conflict(conflict) from None
     return (await tasks_from_rows(info, [row]))[0]
+
+
+def _conflict(conflict: task_models.VersionConflictError) -> Conflict:
+    return Conflict(
+        "The task was changed by someone else; reload it and try again.",
+        currentVersion=conflict.current_version,
+    )
 
 
 # --- input checks --------------------------------------------------------------------------

@@ -55,7 +55,8 @@ class Task:
         description="When it last became DONE; null unless the status is DONE."
     )
     version: int = strawberry.field(
-        description="Bumped by every change; pass it as updateTask's expectedVersion."
+        description="Bumped by every change; pass it as expectedVersion to updateTask, "
+        "setTaskStatus or deleteTask."
     )
     client_mutation_id: str | None = strawberry.field(
         description="The idempotency key createTask was called with, if any."

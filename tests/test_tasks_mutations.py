@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -14,9 +15,10 @@ FIELDS = "id title description status priority dueAt completedAt version clientM
 CREATE = f"mutation($input: CreateTaskInput!) {{ createTask(input: $input) {{ {FIELDS} }} }}"
 UPDATE = f"""mutation($id: ID!, $input: UpdateTaskInput!, $version: Int) {{
   updateTask(id: $id, input: $input, expectedVersion: $version) {{ {FIELDS} }} }}"""
-SET_STATUS = f"""mutation($id: ID!, $status: TaskStatus!) {{
-  setTaskStatus(id: $id, status: $status) {{ {FIELDS} }} }}"""
-DELETE = "mutation($id: ID!) { deleteTask(id: $id) }"
+SET_STATUS = f"""mutation($id: ID!, $status: TaskStatus!, $version: Int) {{
+  setTaskStatus(id: $id, status: $status, expectedVersion: $version) {{ {FIELDS} }} }}"""
+DELETE = "mutation($id: ID!, $version: Int) { deleteTask(id: $id, expectedVersion: $version) }"
+WRITERS = 50
 READ = f"query($id: ID!) {{ task(id: $id) {{ {FIELDS} }} }}"
 
 
@@ -292,3 +294,97 @@ async def test_concurrent_updates_without_expected_version_both_apply(graphql, v
     )
     current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
     assert (current["title"], current["priority"], current["version"]) == ("both", "HIGH", 3)
+
+
+async def test_fifty_concurrent_writers_without_expected_version_all_apply(graphql, viewer):
+    """50 simultaneous updateTask calls without expectedVersion all succeed (never CONFLICT),
+    and each one counts: the version ends at base + 50, the title is one of theirs."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    titles = {f"writer {n}" for n in range(WRITERS)}
+    bodies = await asyncio.gather(
+        *(graphql(UPDATE, {"id": task["id"], "input": {"title": t}}, token=token) for t in titles)
+    )
+    assert [b for b in bodies if b.get("errors")] == []
+    versions = sorted(b["data"]["updateTask"]["version"] for b in bodies)
+    assert versions == list(range(task["version"] + 1, task["version"] + WRITERS + 1))
+    current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert current["version"] == task["version"] + WRITERS
+    assert current["title"] in titles
+
+
+@pytest.mark.parametrize("operation", ["updateTask", "setTaskStatus", "deleteTask"])
+async def test_fifty_concurrent_writers_with_one_expected_version_one_wins(
+    graphql, viewer, operation
+):
+    """50 simultaneous writes expecting the same version: exactly one applies, the other 49
+    answer CONFLICT with the version the winner left (NOT_FOUND once it deleted the task)."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    writes: dict[str, tuple[str, dict[str, Any]]] = {
+        "updateTask": (UPDATE, {"input": {"title": "mine"}}),
+        "setTaskStatus": (SET_STATUS, {"status": "DONE"}),
+        "deleteTask": (DELETE, {}),
+    }
+    query, variables = writes[operation]
+    bodies = await asyncio.gather(
+        *(
+            graphql(query, {"id": task["id"], "version": task["version"], **variables}, token=token)
+            for _ in range(WRITERS)
+        )
+    )
+    winners = [b for b in bodies if not b.get("errors")]
+    losers = [error_of(b) for b in bodies if b.get("errors")]
+    assert len(winners) == 1
+    assert len(losers) == WRITERS - 1
+    if operation == "deleteTask":
+        assert losers == [{"code": "NOT_FOUND"}] * (WRITERS - 1)
+        assert await task_models.Task.filter(id=task["id"]).count() == 0
+    else:
+        assert losers == [{"code": "CONFLICT", "currentVersion": task["version"] + 1}] * (
+            WRITERS - 1
+        )
+        current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+        assert current["version"] == task["version"] + 1
+
+
+async def test_set_task_status_with_a_stale_version_is_a_conflict_and_writes_nothing(
+    graphql, viewer
+):
+    """setTaskStatus with an old expectedVersion answers CONFLICT and leaves the status."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    await graphql(UPDATE, {"id": task["id"], "input": {"title": "v2"}}, token=token)
+    body = await graphql(
+        SET_STATUS, {"id": task["id"], "status": "DONE", "version": 1}, token=token
+    )
+    assert error_of(body) == {"code": "CONFLICT", "currentVersion": 2}
+    current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert (current["status"], current["completedAt"], current["version"]) == ("TODO", None, 2)
+
+
+async def test_delete_with_a_stale_version_is_a_conflict_and_keeps_the_task(graphql, viewer):
+    """deleteTask with an old expectedVersion answers CONFLICT; with the current one it deletes."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    await graphql(UPDATE, {"id": task["id"], "input": {"title": "v2"}}, token=token)
+    stale = await graphql(DELETE, {"id": task["id"], "version": 1}, token=token)
+    assert error_of(stale) == {"code": "CONFLICT", "currentVersion": 2}
+    assert await task_models.Task.filter(id=task["id"]).count() == 1
+    current = await graphql(DELETE, {"id": task["id"], "version": 2}, token=token)
+    assert current["data"]["deleteTask"] == task["id"]
+    assert await task_models.Task.filter(id=task["id"]).count() == 0
+
+
+async def test_update_without_expected_version_is_one_statement(graphql, viewer, sql_statements):
+    """updateTask without expectedVersion costs the viewer check and one UPDATE ... RETURNING:
+    no read before the write, so nothing can change in between."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    sql_statements.reset()
+    body = await graphql(
+        UPDATE, {"id": task["id"], "input": {"title": "one", "status": "DONE"}}, token=token
+    )
+    assert body["data"]["updateTask"]["version"] == 2
+    statements = [s.lstrip().split(" ", 1)[0].upper() for s in sql_statements.statements]
+    assert statements == ["SELECT", "UPDATE"]
