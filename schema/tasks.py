@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from schema.pagination import OrderDirection, PageInfo
+from taskql.string_inputs import text_rule
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -133,7 +134,11 @@ class TaskOrder:
 @strawberry.input
 class CreateTaskInput:
     title: str = strawberry.field(description="1 to 200 characters after trimming.")
-    description: str | None = strawberry.field(default=None, description="Up to 2,000 characters.")
+    description: str | None = strawberry.field(
+        default=None,
+        description="Up to 2,000 characters; may span lines.",
+        metadata=text_rule(multiline=True),
+    )
     status: TaskStatus = TaskStatus.TODO
     priority: TaskPriority = TaskPriority.MEDIUM
     due_at: datetime | None = strawberry.field(
@@ -151,7 +156,7 @@ class UpdateTaskInput:
     # Maybe[X | None] also for the required columns: an explicit null reaches the resolver,
     # which answers VALIDATION_ERROR naming the field (strawberry's own error names none).
     title: strawberry.Maybe[str | None]
-    description: strawberry.Maybe[str | None]
+    description: strawberry.Maybe[str | None] = strawberry.field(metadata=text_rule(multiline=True))
     status: strawberry.Maybe[TaskStatus | None]
     priority: strawberry.Maybe[TaskPriority | None]
     due_at: strawberry.Maybe[datetime | None]
