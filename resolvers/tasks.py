@@ -12,6 +12,7 @@ import strawberry
 
 from models import tasks as task_models
 from resolvers.context import Info
+from resolvers.datetimes import clean_datetime
 from resolvers.ids import parse_id
 from resolvers.loaders import load_users
 from resolvers.lookahead import nested_fields
@@ -454,12 +455,6 @@ def clean_description(description: str | None) -> str | None:
             field="description",
         )
     return description
-
-
-def clean_datetime(value: datetime | None, *, field: str) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
-        raise ValidationFailed("Give a timezone offset, e.g. 2026-01-31T17:00:00Z.", field=field)
-    return value
 
 
 def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:

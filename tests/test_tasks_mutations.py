@@ -388,3 +388,25 @@ async def test_update_without_expected_version_is_one_statement(graphql, viewer,
     assert body["data"]["updateTask"]["version"] == 2
     statements = [s.lstrip().split(" ", 1)[0].upper() for s in sql_statements.statements]
     assert statements == ["SELECT", "UPDATE"]
+
+
+@pytest.mark.parametrize("due_at", ["tomorrow", "2030-13-01T00:00:00Z", "31/01/2030 17:00"])
+async def test_a_malformed_due_at_names_the_field_and_the_format(graphql, viewer, due_at):
+    """dueAt text that is not a date-time answers VALIDATION_ERROR naming dueAt and showing the
+    expected format, as a variable or a literal, in createTask and updateTask alike."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    bodies = [
+        await graphql(CREATE, {"input": {"title": "t", "dueAt": due_at}}, token=token),
+        await graphql(
+            f'mutation {{ createTask(input: {{title: "t", dueAt: "{due_at}"}}) {{ id }} }}',
+            token=token,
+        ),
+        await graphql(UPDATE, {"id": task["id"], "input": {"dueAt": due_at}}, token=token),
+    ]
+    for body in bodies:
+        assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "dueAt"}
+        message = body["errors"][0]["message"]
+        assert message.startswith("dueAt must be an ISO 8601 date-time with a timezone offset")
+        assert "2026-01-31T17:00:00Z" in message
+    assert await task_models.Task.all().count() == 1
