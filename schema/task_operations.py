@@ -32,8 +32,9 @@ class TaskQuery:
 
     @strawberry.field(
         description="Your tasks (every user's for an admin), a page at a time. `first` is "
-        "capped by the server (graphql.page_size_max); `after` takes a cursor of this list "
-        "in the same order.",
+        "0 to graphql.page_size_max (100 unless configured; more is VALIDATION_ERROR), "
+        "graphql.page_size_default (20) when omitted; `after` takes a cursor of this list in "
+        "the same order.",
         extensions=requires(IsAuthenticated()),
     )
     async def tasks(
