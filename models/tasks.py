@@ -147,6 +147,14 @@ class TaskNotFoundError(Exception):
     """No task with this id inside the viewer's scope (absent and foreign look the same)."""
 
 
+class IdempotencyKeyReusedError(Exception):
+    """A client mutation id already made a task from other values."""
+
+    def __init__(self, client_mutation_id: str) -> None:
+        super().__init__(f"client mutation id {client_mutation_id!r} was used with other input")
+        self.client_mutation_id = client_mutation_id
+
+
 class VersionConflictError(Exception):
     def __init__(self, current_version: int) -> None:
         super().__init__(f"task is at version {current_version}")
@@ -271,12 +279,20 @@ async def create_task(
     """Insert a task; with a client mutation id seen before, return that task instead.
 
     Returns (row, created). The unique (owner, client_mutation_id) index settles races
-    between two concurrent retries: the loser reads the winner's row.
+    between two concurrent retries: the loser reads the winner's row. A seen key with other
+    values raises IdempotencyKeyReusedError (see _same_input).
     """
+    given = {
+        "title": title,
+        "description": description,
+        "status": status.value,
+        "priority": int(priority),
+        "due_at": _utc(due_at),
+    }
     if client_mutation_id is not None:
         existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
         if existing is not None:
-            return existing, False
+            return _same_input(existing, given), False
     now = datetime.now(UTC)
     try:
         task = await Task.create(
@@ -295,8 +311,22 @@ async def create_task(
         existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
         if existing is None:
             raise
-        return existing, False
+        return _same_input(existing, given), False
     return _row_from_model(task), True
+
+
+def _same_input(existing: TaskRow, given: dict[str, Any]) -> TaskRow:
+    """The task a key made, if `given` is what made it; IdempotencyKeyReusedError otherwise.
+
+    The input is not stored apart from the task, so it is compared with the task's columns
+    while the task is unchanged (version 1). Once changed, what created it is unknown and a
+    retry gets the task as it is now.
+    """
+    if existing["version"] == 1 and any(
+        existing[column] != value for column, value in given.items()
+    ):
+        raise IdempotencyKeyReusedError(existing["client_mutation_id"])
+    return existing
 
 
 async def update_task(

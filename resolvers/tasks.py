@@ -353,15 +353,23 @@ async def create_task(info: Info, data: CreateTaskInput) -> Task:
             f"clientMutationId must have 1 to {MAX_CLIENT_MUTATION_ID_LENGTH} characters.",
             field="clientMutationId",
         )
-    row, _created = await task_models.create_task(
-        owner_id=owner_id,
-        title=clean_title(data.title),
-        description=clean_description(data.description),
-        status=STATUS_IN[data.status],
-        priority=PRIORITY_IN[data.priority],
-        due_at=clean_datetime(data.due_at, field="dueAt"),
-        client_mutation_id=client_mutation_id,
-    )
+    try:
+        row, _created = await task_models.create_task(
+            owner_id=owner_id,
+            title=clean_title(data.title),
+            description=clean_description(data.description),
+            status=STATUS_IN[data.status],
+            priority=PRIORITY_IN[data.priority],
+            due_at=clean_datetime(data.due_at, field="dueAt"),
+            client_mutation_id=client_mutation_id,
+        )
+    except task_models.IdempotencyKeyReusedError:
+        # As payment APIs do: a key stands for one request; reusing it for another is refused.
+        raise Conflict(
+            f'clientMutationId "{client_mutation_id}" was already used to create a task with '
+            "different input; use a new key for a new task.",
+            field="clientMutationId",
+        ) from None
     return (await tasks_from_rows(info, [row]))[0]
 
 

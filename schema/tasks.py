@@ -146,8 +146,9 @@ class CreateTaskInput:
     )
     client_mutation_id: str | None = strawberry.field(
         default=None,
-        description="Idempotency key (up to 100 characters): a retry with the same key returns "
-        "the task the first call created instead of creating another.",
+        description="Idempotency key (up to 100 characters): a retry with the same key and "
+        "the same input returns the task the first call created instead of creating another; "
+        "the same key with different input is CONFLICT.",
     )
 
 

@@ -104,10 +104,15 @@ async def test_limits_are_inclusive(graphql, viewer):
 
 
 async def test_retrying_create_with_the_same_key_returns_the_same_task(graphql, viewer, settings):
-    """The same clientMutationId returns the first task; another user's same key is separate."""
+    """The same clientMutationId and input returns the first task; another user's same key is
+    separate."""
     _user, token = viewer
-    first = await create(graphql, token, clientMutationId="retry-1")
-    again = await create(graphql, token, title="Different title", clientMutationId="retry-1")
+    fields = {"description": "d", "priority": "HIGH", "dueAt": "2031-01-01T10:00:00+02:00"}
+    first = await create(graphql, token, clientMutationId="retry-1", **fields)
+    # The same input as the client sent it: the title is trimmed and dueAt normalised alike.
+    again = await create(
+        graphql, token, clientMutationId="retry-1", **{**fields, "title": " Write report "}
+    )
     _other, other_token = await signed_in_user(settings)
     others = await create(graphql, other_token, clientMutationId="retry-1")
 
@@ -116,13 +121,58 @@ async def test_retrying_create_with_the_same_key_returns_the_same_task(graphql, 
     assert await task_models.Task.all().count() == 2
 
 
-async def test_concurrent_retries_create_one_task(graphql, viewer):
-    """Several simultaneous creates with one key all answer with the same single task."""
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"title": "Different title"},
+        {"description": "other"},
+        {"status": "DONE"},
+        {"priority": "LOW"},
+        {"dueAt": "2031-01-01T10:00:00Z"},
+    ],
+)
+async def test_reusing_a_key_with_different_input_is_a_conflict(graphql, viewer, changed):
+    """A clientMutationId reused with any other value answers CONFLICT naming the key (as
+    payment APIs do), creates nothing, and leaves the first task as it was."""
     _user, token = viewer
-    results = await asyncio.gather(
-        *(create(graphql, token, clientMutationId="burst") for _ in range(5))
+    fields = {"title": "Write report", "dueAt": "2031-01-01T08:00:00Z"}
+    first = await create(graphql, token, clientMutationId="key-7", **fields)
+    body = await graphql(
+        CREATE, {"input": {**fields, "clientMutationId": "key-7", **changed}}, token=token
     )
-    assert len({task["id"] for task in results}) == 1
+    assert error_of(body) == {"code": "CONFLICT", "field": "clientMutationId"}
+    assert '"key-7"' in body["errors"][0]["message"]
+    assert await task_models.Task.all().count() == 1
+    assert (await graphql(READ, {"id": first["id"]}, token=token))["data"]["task"] == first
+
+
+async def test_concurrent_creates_with_one_key_and_two_inputs(graphql, viewer):
+    """30 simultaneous creates with one key, half of them with another title: one task is
+    made; the requests with its input get it, every other one is CONFLICT."""
+    _user, token = viewer
+    titles = ["left", "right"] * 15
+    bodies = await asyncio.gather(
+        *(
+            graphql(CREATE, {"input": {"title": t, "clientMutationId": "race"}}, token=token)
+            for t in titles
+        )
+    )
+    [task] = await task_models.Task.all()
+    for title, body in zip(titles, bodies, strict=True):
+        if title == task.title:
+            assert body["data"]["createTask"]["id"] == str(task.id)
+        else:
+            assert error_of(body) == {"code": "CONFLICT", "field": "clientMutationId"}
+
+
+async def test_a_retry_after_the_task_changed_returns_it_as_it_is(graphql, viewer):
+    """Once the task was changed, the input that created it is unknown: a retry with its key
+    returns the task as it is now rather than a conflict or a second task."""
+    _user, token = viewer
+    first = await create(graphql, token, clientMutationId="key-8")
+    await graphql(UPDATE, {"id": first["id"], "input": {"title": "Renamed"}}, token=token)
+    again = await create(graphql, token, clientMutationId="key-8")
+    assert (again["id"], again["title"], again["version"]) == (first["id"], "Renamed", 2)
     assert await task_models.Task.all().count() == 1
 
 
