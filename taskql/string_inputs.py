@@ -33,6 +33,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    default_field_resolver,
     get_named_type,
 )
 
@@ -64,10 +65,13 @@ def guard_string_inputs(schema: GraphQLSchema, *, max_length: int) -> int:
         if not isinstance(named_type, GraphQLObjectType) or named_type.name.startswith("__"):
             continue
         for field in named_type.fields.values():
+            if CHECK_KEY in (field.extensions or {}):
+                continue  # this schema object was guarded before: check once, not twice
             check = planner.arguments_check(field)
             if check is not None:
                 field.extensions = {**(field.extensions or {}), CHECK_KEY: check}
-                field.resolve = _checked_resolver(field.resolve, check)
+                resolve = field.resolve or default_field_resolver
+                field.resolve = _checked_resolver(resolve, check)
                 wrapped += 1
     return wrapped
 

@@ -28,6 +28,8 @@ UPDATE_ME = "mutation($name: String!) { updateMe(displayName: $name) { displayNa
 SEARCH = "query($filter: TaskFilter) { tasks(filter: $filter) { edges { node { id } } } }"
 NESTED_SEARCH = """query($filter: TaskFilter) { users(first: 5) { edges { node {
   tasks(filter: $filter) { edges { node { id } } } } } } }"""
+CHANGE_PASSWORD = """mutation($p: String!) {
+  changePassword(currentPassword: "x", newPassword: $p) { accessToken } }"""
 REGISTRATION = {"email": "new@example.test", "password": "long enough password", "displayName": "N"}
 
 
@@ -150,6 +152,31 @@ async def test_control_characters_written_in_the_document_are_refused_too(graphq
     body = await graphql(query, token=token)
     assert error_of(body)["code"] == "VALIDATION_ERROR"
     await nothing_written(owner)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "field"),
+    [
+        (
+            "mutation($t: String!) { refreshTokens(refreshToken: $t) { accessToken } }",
+            "t",
+            "refreshToken",
+        ),
+        (CHANGE_PASSWORD, "p", "newPassword"),
+        ("query($id: ID!) { user(id: $id) { id } }", "id", "id"),
+        ("query($id: ID!) { task(id: $id) { id } }", "id", "id"),
+        ("query($a: String) { tasks(after: $a) { edges { node { id } } } }", "a", "after"),
+    ],
+    ids=["refreshTokens", "changePassword", "user.id", "task.id", "tasks.after"],
+)
+async def test_every_text_argument_is_checked_not_only_the_listed_ones(
+    graphql, owner, query, variables, field
+):
+    """The check is generic: tokens, passwords, ids and cursors with a NUL byte are refused
+    alike, before any resolver or statement sees them."""
+    _user, token, _task = owner
+    body = await graphql(query, {variables: NUL}, token=token)
+    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": field}
 
 
 async def test_a_nul_byte_in_a_nested_field_read_ahead_is_a_validation_error(graphql, settings):
