@@ -147,6 +147,14 @@ class TaskNotFoundError(Exception):
     """No task with this id inside the viewer's scope (absent and foreign look the same)."""
 
 
+class IdempotencyKeyReusedError(Exception):
+    """A client mutation id already made a task from other values."""
+
+    def __init__(self, client_mutation_id: str) -> None:
+        super().__init__(f"client mutation id {client_mutation_id!r} was used with other input")
+        self.client_mutation_id = client_mutation_id
+
+
 class VersionConflictError(Exception):
     def __init__(self, current_version: int) -> None:
         super().__init__(f"task is at version {current_version}")
@@ -271,12 +279,20 @@ async def create_task(
     """Insert a task; with a client mutation id seen before, return that task instead.
 
     Returns (row, created). The unique (owner, client_mutation_id) index settles races
-    between two concurrent retries: the loser reads the winner's row.
+    between two concurrent retries: the loser reads the winner's row. A seen key with other
+    values raises IdempotencyKeyReusedError (see _same_input).
     """
+    given = {
+        "title": title,
+        "description": description,
+        "status": status.value,
+        "priority": int(priority),
+        "due_at": _utc(due_at),
+    }
     if client_mutation_id is not None:
         existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
         if existing is not None:
-            return existing, False
+            return _same_input(existing, given), False
     now = datetime.now(UTC)
     try:
         task = await Task.create(
@@ -295,8 +311,22 @@ async def create_task(
         existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
         if existing is None:
             raise
-        return existing, False
+        return _same_input(existing, given), False
     return _row_from_model(task), True
+
+
+def _same_input(existing: TaskRow, given: dict[str, Any]) -> TaskRow:
+    """The task a key made, if `given` is what made it; IdempotencyKeyReusedError otherwise.
+
+    The input is not stored apart from the task, so it is compared with the task's columns
+    while the task is unchanged (version 1). Once changed, what created it is unknown and a
+    retry gets the task as it is now.
+    """
+    if existing["version"] == 1 and any(
+        existing[column] != value for column, value in given.items()
+    ):
+        raise IdempotencyKeyReusedError(existing["client_mutation_id"])
+    return existing
 
 
 async def update_task(
@@ -306,57 +336,75 @@ async def update_task(
     changes: dict[str, Any],
     expected_version: int | None,
 ) -> TaskRow:
-    """Apply `changes` (column -> value) as one compare-and-swap on the version.
+    """Apply `changes` (column -> value) in one UPDATE ... RETURNING and return the new row.
 
-    The UPDATE matches `version = <version read>`, so of two concurrent writers exactly one
-    wins; the other re-reads and either retries (no expected version) or gets a conflict.
+    The database serialises concurrent UPDATEs of a row and each one adds 1 to the version it
+    finds, so without `expected_version` every writer applies (the last one's values win) and
+    no version is ever skipped or repeated. With it the UPDATE also matches
+    `version = expected_version`: compare-and-swap, of concurrent writers exactly one wins.
     completed_at follows status: set when it becomes DONE, cleared when it leaves DONE.
     """
-    for _attempt in range(5):
-        current = await get_task(owner_scope=owner_scope, task_id=task_id)
-        if current is None:
-            raise TaskNotFoundError
-        if expected_version is not None and current["version"] != expected_version:
-            raise VersionConflictError(current["version"])
-        if not changes:
-            return current
-        values = _with_derived_columns(current, changes)
-        now = datetime.now(UTC)
-        version = current["version"]
-        query = Task.filter(id=task_id, version=version)
-        if owner_scope is not None:
-            query = query.filter(owner_id=owner_scope)
-        updated = await query.update(**values, version=version + 1, updated_at=now)
-        if updated:
-            row = {**current, **values, "version": version + 1, "updated_at": now}
-            row["status"] = str(row["status"])
-            row["priority"] = int(row["priority"])
-            return row
-    current = await get_task(owner_scope=owner_scope, task_id=task_id)
+    if not changes:
+        return _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
+    sql = Sql()
+    now = datetime.now(UTC)
+    assignments = [f"{column} = {sql.param(value)}" for column, value in _stored(changes).items()]
+    if "status" in changes:
+        if Status(changes["status"]) is Status.DONE:
+            # Evaluated against the row before this UPDATE: DONE again keeps the first time.
+            done = f"'{Status.DONE.value}'"
+            assignments.append(
+                f"completed_at = CASE WHEN status = {done} THEN completed_at"
+                f" ELSE {sql.param(now)} END"
+            )
+        else:
+            assignments.append("completed_at = NULL")
+    assignments += ["version = version + 1", f"updated_at = {sql.param(now)}"]
+    where = [f"id = {sql.param(str(task_id))}", *_scope_clause(sql, owner_scope)]
+    if expected_version is not None:
+        where.append(f"version = {sql.param(expected_version)}")
+    columns = ", ".join((*LIST_COLUMNS, "description"))
+    query = f"UPDATE tasks SET {', '.join(assignments)}{_where(where)} RETURNING {columns}"  # noqa: S608 - fixed parts
+    rows = await _fetch(sql, query)
+    if rows:
+        return rows[0]
+    # Nothing matched: the task is absent (or foreign), or at another version than expected.
+    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
+    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
+
+
+def _checked(current: TaskRow | None, expected_version: int | None) -> TaskRow:
     if current is None:
         raise TaskNotFoundError
-    raise VersionConflictError(current["version"])
+    if expected_version is not None and current["version"] != expected_version:
+        raise VersionConflictError(current["version"])
+    return current
 
 
-def _with_derived_columns(current: TaskRow, changes: dict[str, Any]) -> dict[str, Any]:
-    values = dict(changes)
-    if "due_at" in values:
-        values["due_at"] = _utc(values["due_at"])
-    if "status" in values:
-        status = Status(values["status"])
-        if status is not Status.DONE:
-            values["completed_at"] = None
-        elif current["status"] != Status.DONE:
-            values["completed_at"] = datetime.now(UTC)
-    return values
+def _stored(changes: dict[str, Any]) -> dict[str, Any]:
+    """Column values as bound parameters: enum values as text/integer, datetimes in UTC."""
+    stored = dict(changes)
+    if "status" in stored:
+        stored["status"] = Status(stored["status"]).value
+    if "priority" in stored:
+        stored["priority"] = int(stored["priority"])
+    if "due_at" in stored:
+        stored["due_at"] = _utc(stored["due_at"])
+    return stored
 
 
-async def delete_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> None:
+async def delete_task(
+    *, owner_scope: uuid.UUID | None, task_id: uuid.UUID, expected_version: int | None = None
+) -> None:
+    """Delete in one statement; with `expected_version`, only a task still at that version."""
     query = Task.filter(id=task_id)
     if owner_scope is not None:
         query = query.filter(owner_id=owner_scope)
+    if expected_version is not None:
+        query = query.filter(version=expected_version)
     if not await query.delete():
-        raise TaskNotFoundError
+        _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
+        raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
 
 
 async def bulk_create_tasks(*, tasks: Sequence[Task], batch_size: int = 500) -> None:

@@ -32,6 +32,8 @@ from strawberry.types.field import StrawberryField
 
 from resolvers.context import Info
 from resolvers.selection import names_below
+from taskql.errors import ValidationFailed
+from taskql.string_inputs import check_arguments
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,10 @@ def _occurrence(
         )
         if value is not Undefined:  # an absent variable: the argument is absent too
             coerced[argument.name.value] = value
+    try:
+        check_arguments(field_def, coerced)
+    except ValidationFailed:
+        return None  # not read ahead: the field's own resolver reports it at its path
     strawberry_field = field_def.extensions.get("strawberry-definition")
     if not isinstance(strawberry_field, StrawberryField):
         return None

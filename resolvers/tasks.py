@@ -12,6 +12,7 @@ import strawberry
 
 from models import tasks as task_models
 from resolvers.context import Info
+from resolvers.datetimes import clean_datetime
 from resolvers.ids import parse_id
 from resolvers.loaders import load_users
 from resolvers.lookahead import nested_fields
@@ -352,15 +353,23 @@ async def create_task(info: Info, data: CreateTaskInput) -> Task:
             f"clientMutationId must have 1 to {MAX_CLIENT_MUTATION_ID_LENGTH} characters.",
             field="clientMutationId",
         )
-    row, _created = await task_models.create_task(
-        owner_id=owner_id,
-        title=clean_title(data.title),
-        description=clean_description(data.description),
-        status=STATUS_IN[data.status],
-        priority=PRIORITY_IN[data.priority],
-        due_at=clean_datetime(data.due_at, field="dueAt"),
-        client_mutation_id=client_mutation_id,
-    )
+    try:
+        row, _created = await task_models.create_task(
+            owner_id=owner_id,
+            title=clean_title(data.title),
+            description=clean_description(data.description),
+            status=STATUS_IN[data.status],
+            priority=PRIORITY_IN[data.priority],
+            due_at=clean_datetime(data.due_at, field="dueAt"),
+            client_mutation_id=client_mutation_id,
+        )
+    except task_models.IdempotencyKeyReusedError:
+        # As payment APIs do: a key stands for one request; reusing it for another is refused.
+        raise Conflict(
+            f'clientMutationId "{client_mutation_id}" was already used to create a task with '
+            "different input; use a new key for a new task.",
+            field="clientMutationId",
+        ) from None
     return (await tasks_from_rows(info, [row]))[0]
 
 
@@ -387,17 +396,23 @@ async def update_task(
     return await _update(info, task_id, changes, expected_version)
 
 
-async def set_task_status(info: Info, task_id: str, status: TaskStatus) -> Task:
-    return await _update(info, task_id, {"status": STATUS_IN[status]}, None)
+async def set_task_status(
+    info: Info, task_id: str, status: TaskStatus, expected_version: int | None
+) -> Task:
+    return await _update(info, task_id, {"status": STATUS_IN[status]}, expected_version)
 
 
-async def delete_task(info: Info, task_id: str) -> strawberry.ID:
+async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
     try:
         await task_models.delete_task(
-            owner_scope=task_owner_scope(info.context.viewer), task_id=parse_task_id(task_id)
+            owner_scope=task_owner_scope(info.context.viewer),
+            task_id=parse_task_id(task_id),
+            expected_version=expected_version,
         )
     except task_models.TaskNotFoundError:
         raise NotFound("Task not found.") from None
+    except task_models.VersionConflictError as conflict:
+        raise _conflict(conflict) from None
     return strawberry.ID(task_id)
 
 
@@ -414,11 +429,15 @@ async def _update(
     except task_models.TaskNotFoundError:
         raise NotFound("Task not found.") from None
     except task_models.VersionConflictError as conflict:
-        raise Conflict(
-            "The task was changed by someone else; reload it and try again.",
-            currentVersion=conflict.current_version,
-        ) from None
+        raise _conflict(conflict) from None
     return (await tasks_from_rows(info, [row]))[0]
+
+
+def _conflict(conflict: task_models.VersionConflictError) -> Conflict:
+    return Conflict(
+        "The task was changed by someone else; reload it and try again.",
+        currentVersion=conflict.current_version,
+    )
 
 
 # --- input checks --------------------------------------------------------------------------
@@ -444,12 +463,6 @@ def clean_description(description: str | None) -> str | None:
             field="description",
         )
     return description
-
-
-def clean_datetime(value: datetime | None, *, field: str) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
-        raise ValidationFailed("Give a timezone offset, e.g. 2026-01-31T17:00:00Z.", field=field)
-    return value
 
 
 def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:

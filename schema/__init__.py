@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +13,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 
+from resolvers.datetimes import parse_datetime_input
 from schema.auth import AuthMutation
 from schema.server_info import ServerInfoQuery
 from schema.task_operations import TaskMutation, TaskQuery
@@ -54,4 +56,15 @@ def build_schema(
         extensions=list(extensions),
         execution_context_class=execution_context_class,
         config=StrawberryConfig(name_converter=CachedNameConverter()),
+        scalar_overrides={datetime: DATETIME},
     )
+
+
+# strawberry's DateTime (same name, description, output and accepted text), except that
+# malformed input text reaches the resolver, whose error names the field (resolvers.datetimes).
+DATETIME = strawberry.scalar(
+    name="DateTime",
+    description="Date with time (isoformat)",
+    serialize=datetime.isoformat,
+    parse_value=parse_datetime_input,
+)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from resolvers import auth as auth_resolvers
 from resolvers.context import Info
+from resolvers.user_input import MAX_EMAIL_LENGTH
 from schema.permissions import IsAuthenticated, requires
 from schema.users import User
 from taskql.auth.viewer import ANONYMOUS
+from taskql.string_inputs import text_rule
 
 if TYPE_CHECKING:
     from taskql.auth.sessions import TokenPair
@@ -63,7 +65,13 @@ class AuthMutation:
             "RATE_LIMITED with extensions.retryAfterSeconds."
         )
     )
-    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+    async def login(
+        self,
+        info: Info,
+        # An address longer than any we store is refused before the rate limiter records it.
+        email: Annotated[str, strawberry.argument(metadata=text_rule(max_length=MAX_EMAIL_LENGTH))],
+        password: str,
+    ) -> AuthPayload:
         return AuthPayload.from_pair(
             await auth_resolvers.login(info, email=email, password=password)
         )

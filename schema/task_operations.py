@@ -32,8 +32,9 @@ class TaskQuery:
 
     @strawberry.field(
         description="Your tasks (every user's for an admin), a page at a time. `first` is "
-        "capped by the server (graphql.page_size_max); `after` takes a cursor of this list "
-        "in the same order.",
+        "0 to graphql.page_size_max (100 unless configured; more is VALIDATION_ERROR), "
+        "graphql.page_size_default (20) when omitted; `after` takes a cursor of this list in "
+        "the same order.",
         extensions=requires(IsAuthenticated()),
     )
     async def tasks(
@@ -64,8 +65,10 @@ class TaskMutation:
         return await task_resolvers.create_task(info, input)
 
     @strawberry.mutation(
-        description="Change the fields given. With expectedVersion, nothing is written unless "
-        "the task is still at that version (CONFLICT with extensions.currentVersion).",
+        description="Change the fields given; every change bumps the version. Without "
+        "expectedVersion the change always applies (the last writer wins); with it, nothing is "
+        "written unless the task is still at that version (CONFLICT with "
+        "extensions.currentVersion).",
         extensions=requires(IsAuthenticated()),
     )
     async def update_task(
@@ -78,14 +81,25 @@ class TaskMutation:
         return await task_resolvers.update_task(info, id, input, expected_version)
 
     @strawberry.mutation(
-        description="Move a task to a status; DONE records completedAt, leaving DONE clears it.",
+        description="Move a task to a status; DONE records completedAt, leaving DONE clears it. "
+        "expectedVersion works as in updateTask.",
         extensions=requires(IsAuthenticated()),
     )
-    async def set_task_status(self, info: Info, id: strawberry.ID, status: TaskStatus) -> Task:
-        return await task_resolvers.set_task_status(info, id, status)
+    async def set_task_status(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        status: TaskStatus,
+        expected_version: int | None = None,
+    ) -> Task:
+        return await task_resolvers.set_task_status(info, id, status, expected_version)
 
     @strawberry.mutation(
-        description="Delete a task; returns its id.", extensions=requires(IsAuthenticated())
+        description="Delete a task; returns its id. With expectedVersion, only if the task is "
+        "still at that version (CONFLICT with extensions.currentVersion otherwise).",
+        extensions=requires(IsAuthenticated()),
     )
-    async def delete_task(self, info: Info, id: strawberry.ID) -> strawberry.ID:
-        return await task_resolvers.delete_task(info, id)
+    async def delete_task(
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
+    ) -> strawberry.ID:
+        return await task_resolvers.delete_task(info, id, expected_version)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from schema.pagination import OrderDirection, PageInfo
+from taskql.string_inputs import text_rule
 
 if TYPE_CHECKING:
     from schema.users import User
@@ -55,7 +56,8 @@ class Task:
         description="When it last became DONE; null unless the status is DONE."
     )
     version: int = strawberry.field(
-        description="Bumped by every change; pass it as updateTask's expectedVersion."
+        description="Bumped by every change; pass it as expectedVersion to updateTask, "
+        "setTaskStatus or deleteTask."
     )
     client_mutation_id: str | None = strawberry.field(
         description="The idempotency key createTask was called with, if any."
@@ -132,7 +134,11 @@ class TaskOrder:
 @strawberry.input
 class CreateTaskInput:
     title: str = strawberry.field(description="1 to 200 characters after trimming.")
-    description: str | None = strawberry.field(default=None, description="Up to 2,000 characters.")
+    description: str | None = strawberry.field(
+        default=None,
+        description="Up to 2,000 characters; may span lines.",
+        metadata=text_rule(multiline=True),
+    )
     status: TaskStatus = TaskStatus.TODO
     priority: TaskPriority = TaskPriority.MEDIUM
     due_at: datetime | None = strawberry.field(
@@ -140,8 +146,9 @@ class CreateTaskInput:
     )
     client_mutation_id: str | None = strawberry.field(
         default=None,
-        description="Idempotency key (up to 100 characters): a retry with the same key returns "
-        "the task the first call created instead of creating another.",
+        description="Idempotency key (up to 100 characters): a retry with the same key and "
+        "the same input returns the task the first call created instead of creating another; "
+        "the same key with different input is CONFLICT.",
     )
 
 
@@ -150,7 +157,7 @@ class UpdateTaskInput:
     # Maybe[X | None] also for the required columns: an explicit null reaches the resolver,
     # which answers VALIDATION_ERROR naming the field (strawberry's own error names none).
     title: strawberry.Maybe[str | None]
-    description: strawberry.Maybe[str | None]
+    description: strawberry.Maybe[str | None] = strawberry.field(metadata=text_rule(multiline=True))
     status: strawberry.Maybe[TaskStatus | None]
     priority: strawberry.Maybe[TaskPriority | None]
     due_at: strawberry.Maybe[datetime | None]

@@ -27,6 +27,7 @@ from taskql.http_errors import json_error
 from taskql.logging import get_logger
 from taskql.middlewares import compression, limits, request_context
 from taskql.settings import Settings
+from taskql.string_inputs import guard_string_inputs
 
 log = get_logger("taskql.app")
 
@@ -48,10 +49,15 @@ def create_app(
     app.cleanup_ctx.append(in_background(_wait_for_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
 
+    schema = schema_factory(
+        extensions=_schema_extensions(settings), execution_context_class=PlainFieldExecutor
+    )
+    guard_string_inputs(
+        schema._schema,  # noqa: SLF001 - strawberry's graphql-core schema
+        max_length=settings.graphql.max_string_length,
+    )
     view = TaskQLView(
-        schema=schema_factory(
-            extensions=_schema_extensions(settings), execution_context_class=PlainFieldExecutor
-        ),
+        schema=schema,
         graphql_ide="graphiql" if settings.server.graphiql else None,
         allowed_origins=settings.server.cors_origins,
     )

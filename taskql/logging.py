@@ -38,6 +38,30 @@ def redact_secrets(
     return event
 
 
+# Longest string value a log line carries: a client can put megabytes into an argument, a
+# header or an operation name, and a log line must not grow with it. A traceback may be longer,
+# but not unbounded (its tail, where the error message is, is kept too).
+MAX_LOGGED_CHARS = 500
+MAX_LOGGED_TRACEBACK_CHARS = 8000
+
+
+def truncate_long_values(
+    _: Any, __: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    for key, value in event.items():
+        if not isinstance(value, str):
+            continue
+        if key == "exception":
+            if len(value) > MAX_LOGGED_TRACEBACK_CHARS:
+                half = MAX_LOGGED_TRACEBACK_CHARS // 2
+                cut = len(value) - 2 * half
+                event[key] = f"{value[:half]}... [{cut} characters cut] ...{value[-half:]}"
+        elif len(value) > MAX_LOGGED_CHARS:
+            cut = len(value) - MAX_LOGGED_CHARS
+            event[key] = f"{value[:MAX_LOGGED_CHARS]}... [{cut} characters cut]"
+    return event
+
+
 def _orjson_dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
@@ -71,6 +95,8 @@ def configure_logging(*, level: str, json_output: bool) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             *([structlog.processors.format_exc_info] if json_output else []),
+            # Last before rendering, so it sees every value, the formatted traceback included.
+            truncate_long_values,
             renderer,
         ],
     )

@@ -81,6 +81,8 @@ class GraphQLSettings:
     max_tokens: int
     page_size_default: int
     page_size_max: int
+    # Longest text any argument or input field takes (taskql.string_inputs).
+    max_string_length: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,8 @@ def _build(env: str, raw: Any) -> Settings:
             max_tokens=_int(graphql, "graphql.max_tokens", low=50),
             page_size_default=_int(graphql, "graphql.page_size_default", low=1),
             page_size_max=_int(graphql, "graphql.page_size_max", low=1),
+            # No lower than the longest limit of a field of its own (a description's 2,000).
+            max_string_length=_int(graphql, "graphql.max_string_length", low=2000),
         ),
         auth=_auth(env, auth),
     )

@@ -191,6 +191,17 @@ async def test_first_outside_the_limits_is_refused(graphql, viewer, first):
     _user, token = viewer
     body = await graphql(LIST, {"first": first}, token=token)
     assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "first"}
+    assert body["errors"][0]["message"] == "first must be between 0 and 100."
+
+
+async def test_the_schema_describes_the_page_size_limit_as_enforced(graphql, viewer):
+    """Query.tasks' description says what `first` above the maximum does (an error), not that
+    it is silently capped: the words and the behaviour agree."""
+    _user, token = viewer
+    body = await graphql('{ __type(name: "Query") { fields { name description } } }', token=token)
+    [tasks] = [f for f in body["data"]["__type"]["fields"] if f["name"] == "tasks"]
+    assert "capped" not in tasks["description"]
+    assert "more is VALIDATION_ERROR" in tasks["description"]
 
 
 async def test_first_at_the_limits(graphql, viewer):
@@ -287,3 +298,11 @@ async def test_malformed_owner_filter_is_a_validation_error(graphql, viewer):
     _user, token = viewer
     body = await graphql(LIST, {"filter": {"ownerId": "me"}}, token=token)
     assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "filter.ownerId"}
+
+
+async def test_a_malformed_due_date_filter_names_the_field(graphql, viewer):
+    """filter.dueBefore text that is not a date-time is VALIDATION_ERROR naming the field."""
+    _user, token = viewer
+    body = await graphql(LIST, {"filter": {"dueBefore": "soon"}}, token=token)
+    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "filter.dueBefore"}
+    assert "ISO 8601" in body["errors"][0]["message"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -14,9 +15,10 @@ FIELDS = "id title description status priority dueAt completedAt version clientM
 CREATE = f"mutation($input: CreateTaskInput!) {{ createTask(input: $input) {{ {FIELDS} }} }}"
 UPDATE = f"""mutation($id: ID!, $input: UpdateTaskInput!, $version: Int) {{
   updateTask(id: $id, input: $input, expectedVersion: $version) {{ {FIELDS} }} }}"""
-SET_STATUS = f"""mutation($id: ID!, $status: TaskStatus!) {{
-  setTaskStatus(id: $id, status: $status) {{ {FIELDS} }} }}"""
-DELETE = "mutation($id: ID!) { deleteTask(id: $id) }"
+SET_STATUS = f"""mutation($id: ID!, $status: TaskStatus!, $version: Int) {{
+  setTaskStatus(id: $id, status: $status, expectedVersion: $version) {{ {FIELDS} }} }}"""
+DELETE = "mutation($id: ID!, $version: Int) { deleteTask(id: $id, expectedVersion: $version) }"
+WRITERS = 50
 READ = f"query($id: ID!) {{ task(id: $id) {{ {FIELDS} }} }}"
 
 
@@ -102,10 +104,15 @@ async def test_limits_are_inclusive(graphql, viewer):
 
 
 async def test_retrying_create_with_the_same_key_returns_the_same_task(graphql, viewer, settings):
-    """The same clientMutationId returns the first task; another user's same key is separate."""
+    """The same clientMutationId and input returns the first task; another user's same key is
+    separate."""
     _user, token = viewer
-    first = await create(graphql, token, clientMutationId="retry-1")
-    again = await create(graphql, token, title="Different title", clientMutationId="retry-1")
+    fields = {"description": "d", "priority": "HIGH", "dueAt": "2031-01-01T10:00:00+02:00"}
+    first = await create(graphql, token, clientMutationId="retry-1", **fields)
+    # The same input as the client sent it: the title is trimmed and dueAt normalised alike.
+    again = await create(
+        graphql, token, clientMutationId="retry-1", **{**fields, "title": " Write report "}
+    )
     _other, other_token = await signed_in_user(settings)
     others = await create(graphql, other_token, clientMutationId="retry-1")
 
@@ -114,13 +121,58 @@ async def test_retrying_create_with_the_same_key_returns_the_same_task(graphql, 
     assert await task_models.Task.all().count() == 2
 
 
-async def test_concurrent_retries_create_one_task(graphql, viewer):
-    """Several simultaneous creates with one key all answer with the same single task."""
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"title": "Different title"},
+        {"description": "other"},
+        {"status": "DONE"},
+        {"priority": "LOW"},
+        {"dueAt": "2031-01-01T10:00:00Z"},
+    ],
+)
+async def test_reusing_a_key_with_different_input_is_a_conflict(graphql, viewer, changed):
+    """A clientMutationId reused with any other value answers CONFLICT naming the key (as
+    payment APIs do), creates nothing, and leaves the first task as it was."""
     _user, token = viewer
-    results = await asyncio.gather(
-        *(create(graphql, token, clientMutationId="burst") for _ in range(5))
+    fields = {"title": "Write report", "dueAt": "2031-01-01T08:00:00Z"}
+    first = await create(graphql, token, clientMutationId="key-7", **fields)
+    body = await graphql(
+        CREATE, {"input": {**fields, "clientMutationId": "key-7", **changed}}, token=token
     )
-    assert len({task["id"] for task in results}) == 1
+    assert error_of(body) == {"code": "CONFLICT", "field": "clientMutationId"}
+    assert '"key-7"' in body["errors"][0]["message"]
+    assert await task_models.Task.all().count() == 1
+    assert (await graphql(READ, {"id": first["id"]}, token=token))["data"]["task"] == first
+
+
+async def test_concurrent_creates_with_one_key_and_two_inputs(graphql, viewer):
+    """30 simultaneous creates with one key, half of them with another title: one task is
+    made; the requests with its input get it, every other one is CONFLICT."""
+    _user, token = viewer
+    titles = ["left", "right"] * 15
+    bodies = await asyncio.gather(
+        *(
+            graphql(CREATE, {"input": {"title": t, "clientMutationId": "race"}}, token=token)
+            for t in titles
+        )
+    )
+    [task] = await task_models.Task.all()
+    for title, body in zip(titles, bodies, strict=True):
+        if title == task.title:
+            assert body["data"]["createTask"]["id"] == str(task.id)
+        else:
+            assert error_of(body) == {"code": "CONFLICT", "field": "clientMutationId"}
+
+
+async def test_a_retry_after_the_task_changed_returns_it_as_it_is(graphql, viewer):
+    """Once the task was changed, the input that created it is unknown: a retry with its key
+    returns the task as it is now rather than a conflict or a second task."""
+    _user, token = viewer
+    first = await create(graphql, token, clientMutationId="key-8")
+    await graphql(UPDATE, {"id": first["id"], "input": {"title": "Renamed"}}, token=token)
+    again = await create(graphql, token, clientMutationId="key-8")
+    assert (again["id"], again["title"], again["version"]) == (first["id"], "Renamed", 2)
     assert await task_models.Task.all().count() == 1
 
 
@@ -292,3 +344,119 @@ async def test_concurrent_updates_without_expected_version_both_apply(graphql, v
     )
     current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
     assert (current["title"], current["priority"], current["version"]) == ("both", "HIGH", 3)
+
+
+async def test_fifty_concurrent_writers_without_expected_version_all_apply(graphql, viewer):
+    """50 simultaneous updateTask calls without expectedVersion all succeed (never CONFLICT),
+    and each one counts: the version ends at base + 50, the title is one of theirs."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    titles = {f"writer {n}" for n in range(WRITERS)}
+    bodies = await asyncio.gather(
+        *(graphql(UPDATE, {"id": task["id"], "input": {"title": t}}, token=token) for t in titles)
+    )
+    assert [b for b in bodies if b.get("errors")] == []
+    versions = sorted(b["data"]["updateTask"]["version"] for b in bodies)
+    assert versions == list(range(task["version"] + 1, task["version"] + WRITERS + 1))
+    current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert current["version"] == task["version"] + WRITERS
+    assert current["title"] in titles
+
+
+@pytest.mark.parametrize("operation", ["updateTask", "setTaskStatus", "deleteTask"])
+async def test_fifty_concurrent_writers_with_one_expected_version_one_wins(
+    graphql, viewer, operation
+):
+    """50 simultaneous writes expecting the same version: exactly one applies, the other 49
+    answer CONFLICT with the version the winner left (NOT_FOUND once it deleted the task)."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    writes: dict[str, tuple[str, dict[str, Any]]] = {
+        "updateTask": (UPDATE, {"input": {"title": "mine"}}),
+        "setTaskStatus": (SET_STATUS, {"status": "DONE"}),
+        "deleteTask": (DELETE, {}),
+    }
+    query, variables = writes[operation]
+    bodies = await asyncio.gather(
+        *(
+            graphql(query, {"id": task["id"], "version": task["version"], **variables}, token=token)
+            for _ in range(WRITERS)
+        )
+    )
+    winners = [b for b in bodies if not b.get("errors")]
+    losers = [error_of(b) for b in bodies if b.get("errors")]
+    assert len(winners) == 1
+    assert len(losers) == WRITERS - 1
+    if operation == "deleteTask":
+        assert losers == [{"code": "NOT_FOUND"}] * (WRITERS - 1)
+        assert await task_models.Task.filter(id=task["id"]).count() == 0
+    else:
+        assert losers == [{"code": "CONFLICT", "currentVersion": task["version"] + 1}] * (
+            WRITERS - 1
+        )
+        current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+        assert current["version"] == task["version"] + 1
+
+
+async def test_set_task_status_with_a_stale_version_is_a_conflict_and_writes_nothing(
+    graphql, viewer
+):
+    """setTaskStatus with an old expectedVersion answers CONFLICT and leaves the status."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    await graphql(UPDATE, {"id": task["id"], "input": {"title": "v2"}}, token=token)
+    body = await graphql(
+        SET_STATUS, {"id": task["id"], "status": "DONE", "version": 1}, token=token
+    )
+    assert error_of(body) == {"code": "CONFLICT", "currentVersion": 2}
+    current = (await graphql(READ, {"id": task["id"]}, token=token))["data"]["task"]
+    assert (current["status"], current["completedAt"], current["version"]) == ("TODO", None, 2)
+
+
+async def test_delete_with_a_stale_version_is_a_conflict_and_keeps_the_task(graphql, viewer):
+    """deleteTask with an old expectedVersion answers CONFLICT; with the current one it deletes."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    await graphql(UPDATE, {"id": task["id"], "input": {"title": "v2"}}, token=token)
+    stale = await graphql(DELETE, {"id": task["id"], "version": 1}, token=token)
+    assert error_of(stale) == {"code": "CONFLICT", "currentVersion": 2}
+    assert await task_models.Task.filter(id=task["id"]).count() == 1
+    current = await graphql(DELETE, {"id": task["id"], "version": 2}, token=token)
+    assert current["data"]["deleteTask"] == task["id"]
+    assert await task_models.Task.filter(id=task["id"]).count() == 0
+
+
+async def test_update_without_expected_version_is_one_statement(graphql, viewer, sql_statements):
+    """updateTask without expectedVersion costs the viewer check and one UPDATE ... RETURNING:
+    no read before the write, so nothing can change in between."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    sql_statements.reset()
+    body = await graphql(
+        UPDATE, {"id": task["id"], "input": {"title": "one", "status": "DONE"}}, token=token
+    )
+    assert body["data"]["updateTask"]["version"] == 2
+    statements = [s.lstrip().split(" ", 1)[0].upper() for s in sql_statements.statements]
+    assert statements == ["SELECT", "UPDATE"]
+
+
+@pytest.mark.parametrize("due_at", ["tomorrow", "2030-13-01T00:00:00Z", "31/01/2030 17:00"])
+async def test_a_malformed_due_at_names_the_field_and_the_format(graphql, viewer, due_at):
+    """dueAt text that is not a date-time answers VALIDATION_ERROR naming dueAt and showing the
+    expected format, as a variable or a literal, in createTask and updateTask alike."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    bodies = [
+        await graphql(CREATE, {"input": {"title": "t", "dueAt": due_at}}, token=token),
+        await graphql(
+            f'mutation {{ createTask(input: {{title: "t", dueAt: "{due_at}"}}) {{ id }} }}',
+            token=token,
+        ),
+        await graphql(UPDATE, {"id": task["id"], "input": {"dueAt": due_at}}, token=token),
+    ]
+    for body in bodies:
+        assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "dueAt"}
+        message = body["errors"][0]["message"]
+        assert message.startswith("dueAt must be an ISO 8601 date-time with a timezone offset")
+        assert "2026-01-31T17:00:00Z" in message
+    assert await task_models.Task.all().count() == 1

@@ -14,13 +14,18 @@ UPDATE = """mutation($id: ID!) { updateTask(id: $id, input: {title: "changed"}) 
 UPDATE_VERSIONED = """mutation($id: ID!) {
   updateTask(id: $id, input: {title: "changed"}, expectedVersion: 99) { id } }"""
 SET_STATUS = "mutation($id: ID!) { setTaskStatus(id: $id, status: DONE) { id status } }"
+SET_STATUS_VERSIONED = """mutation($id: ID!) {
+  setTaskStatus(id: $id, status: DONE, expectedVersion: 99) { id } }"""
 DELETE = "mutation($id: ID!) { deleteTask(id: $id) }"
+DELETE_VERSIONED = "mutation($id: ID!) { deleteTask(id: $id, expectedVersion: 99) }"
 OPERATIONS = {
     "task": READ,
     "updateTask": UPDATE,
     "updateTask+expectedVersion": UPDATE_VERSIONED,
     "setTaskStatus": SET_STATUS,
+    "setTaskStatus+expectedVersion": SET_STATUS_VERSIONED,
     "deleteTask": DELETE,
+    "deleteTask+expectedVersion": DELETE_VERSIONED,
 }
 LIST = "query($filter: TaskFilter) { tasks(filter: $filter, first: 100) { edges { node { id } } } }"
 
