@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
+import aiohttp
+from jose import jwt
+
+from models import credentials as credential_models
 from models import users as user_models
+from models.credentials import RevokeReason
+from tests.cli import free_port, serving, taskql_env
 from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
 
 PAIR = "accessToken refreshToken tokenType expiresIn user { id email displayName role }"
@@ -127,7 +136,7 @@ async def test_authentication_costs_one_statement(graphql, client, settings, sql
     assert sql_statements.statements == []
     await graphql("{ serverInfo { version } }", token=token)
     assert len(sql_statements.statements) == 1
-    assert "revoked_access_tokens" in sql_statements.statements[0]
+    assert "sessions" in sql_statements.statements[0]
 
 
 async def test_logs_of_a_full_flow_hold_no_secrets(graphql, settings, logs):
@@ -166,3 +175,142 @@ async def test_logs_of_a_full_flow_hold_no_secrets(graphql, settings, logs):
         settings.auth.jwt_secret,
     ):
         assert secret not in output
+
+
+async def login_pair(graphql, user):
+    body = await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    return body["data"]["login"]
+
+
+async def session_of(access_token):
+    session_id = uuid.UUID(jwt.get_unverified_claims(access_token)["sid"])
+    return await credential_models.Session.get(id=session_id)
+
+
+async def test_concurrent_refreshes_of_one_token_end_the_session(graphql):
+    """20 concurrent refreshes of one token, 10 rounds: exactly one wins, and then every
+    access and refresh token of the session is refused, the winner's new pair included."""
+    user = await create_user()
+    for round_number in range(10):
+        first = await login_pair(graphql, user)
+        answers = await asyncio.gather(
+            *(graphql(REFRESH, {"t": first["refreshToken"]}) for _ in range(20))
+        )
+        winners = [answer["data"]["refreshTokens"] for answer in answers if answer["data"]]
+        assert len(winners) == 1, round_number
+        assert all(code(answer) == "UNAUTHENTICATED" for answer in answers if not answer["data"])
+        winner = winners[0]
+        for access_token in (first["accessToken"], winner["accessToken"]):
+            assert code(await graphql(ME, token=access_token)) == "UNAUTHENTICATED", round_number
+        for refresh_token in (first["refreshToken"], winner["refreshToken"]):
+            assert code(await graphql(REFRESH, {"t": refresh_token})) == "UNAUTHENTICATED"
+        session = await session_of(winner["accessToken"])
+        assert session.revoke_reason is RevokeReason.REFRESH_TOKEN_REUSED
+
+
+async def test_reuse_detection_refuses_the_newest_access_token(graphql):
+    """After a spent refresh token is presented again, the session's newest access token
+    (issued by the legitimate refresh) is refused on the next request."""
+    user = await create_user()
+    first = await login_pair(graphql, user)
+    rotated = (await graphql(REFRESH, {"t": first["refreshToken"]}))["data"]["refreshTokens"]
+    assert (await graphql(ME, token=rotated["accessToken"]))["data"]["me"]["id"] == str(user.id)
+
+    assert code(await graphql(REFRESH, {"t": first["refreshToken"]})) == "UNAUTHENTICATED"
+
+    assert code(await graphql(ME, token=rotated["accessToken"])) == "UNAUTHENTICATED"
+    assert code(await graphql(REFRESH, {"t": rotated["refreshToken"]})) == "UNAUTHENTICATED"
+
+
+async def test_logout_refuses_earlier_access_tokens_of_the_session(graphql):
+    """Logout with the newest access token also refuses an earlier access token of the same
+    session, still unexpired, and the session's refresh token."""
+    user = await create_user()
+    first = await login_pair(graphql, user)
+    rotated = (await graphql(REFRESH, {"t": first["refreshToken"]}))["data"]["refreshTokens"]
+    assert (await graphql(ME, token=first["accessToken"]))["data"]["me"]["id"] == str(user.id)
+
+    assert (await graphql(LOGOUT, token=rotated["accessToken"]))["data"]["logout"] is True
+
+    for access_token in (first["accessToken"], rotated["accessToken"]):
+        assert code(await graphql(ME, token=access_token)) == "UNAUTHENTICATED"
+    assert code(await graphql(REFRESH, {"t": rotated["refreshToken"]})) == "UNAUTHENTICATED"
+    session = await session_of(first["accessToken"])
+    assert session.revoked_at is not None
+    assert session.revoke_reason is RevokeReason.LOGOUT
+
+
+async def test_a_token_of_an_unknown_session_is_refused(graphql, settings):
+    """A correctly signed token whose sid names no session (never started, or purged) is
+    refused: a token is accepted only while its session row is live."""
+    user = await create_user()
+    claims = jwt.get_unverified_claims(access_token_for(user, settings))
+    claims["sid"] = str(uuid.uuid4())
+    token = jwt.encode(
+        claims,
+        settings.auth.jwt_secret,
+        algorithm="HS256",
+        headers={"kid": settings.auth.jwt_key_id},
+    )
+    assert code(await graphql(ME, token=token)) == "UNAUTHENTICATED"
+
+
+async def test_sessions_record_where_they_started(graphql, client):
+    """Login stores the client's user agent and address with the session, truncated."""
+    user = await create_user()
+    response = await client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"email": user.email, "password": DEFAULT_PASSWORD}},
+        headers={"User-Agent": "Browser/" + "x" * 1000},
+    )
+    session = await session_of((await response.json())["data"]["login"]["accessToken"])
+    assert session.user_agent == ("Browser/" + "x" * 1000)[: credential_models.USER_AGENT_LENGTH]
+    assert session.client_address == "127.0.0.1"
+    assert session.revoked_at is None
+
+
+async def test_password_change_revokes_every_session_with_its_reason(graphql):
+    """A password change revokes every session of the user (reason PASSWORD_CHANGED); the
+    caller continues in a new, live session."""
+    user = await create_user()
+    one, two = await login_pair(graphql, user), await login_pair(graphql, user)
+    changed = await graphql(
+        CHANGE_PASSWORD,
+        {"current": DEFAULT_PASSWORD, "new": "another long passphrase"},
+        token=one["accessToken"],
+    )
+    for old in (one, two):
+        session = await session_of(old["accessToken"])
+        assert session.revoke_reason is RevokeReason.PASSWORD_CHANGED
+    fresh = await session_of(changed["data"]["changePassword"]["accessToken"])
+    assert fresh.revoked_at is None
+
+
+async def test_a_second_instance_sees_a_logout_on_its_next_request(make_client, settings):
+    """Two app instances on one database: a logout made on one is refused by the other (a
+    separate server process) on the very next request."""
+    client = await make_client(settings)
+    user = await create_user()
+    login = await client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"email": user.email, "password": DEFAULT_PASSWORD}},
+    )
+    pair = (await login.json())["data"]["login"]
+    headers = {"Authorization": f"Bearer {pair['accessToken']}"}
+    port = free_port()
+    env = taskql_env(
+        TASKQL_ENV="test",
+        TASKQL_DATABASE__URL=settings.database.url,
+        TASKQL_AUTH__JWT_SECRET=settings.auth.jwt_secret,
+    )
+    with serving("serve", "--port", str(port), port=port, env=env):
+        url = f"http://127.0.0.1:{port}/graphql"
+        async with aiohttp.ClientSession() as other:
+            before = await (await other.post(url, json={"query": ME}, headers=headers)).json()
+            assert before["data"]["me"]["id"] == str(user.id)
+
+            logout = await client.post("/graphql", json={"query": LOGOUT}, headers=headers)
+            assert (await logout.json())["data"]["logout"] is True
+
+            after = await (await other.post(url, json={"query": ME}, headers=headers)).json()
+            assert code(after) == "UNAUTHENTICATED"

@@ -31,7 +31,7 @@ def claims_for(user, settings, **overrides):
         "exp": now + 600,
         "iss": settings.auth.jwt_issuer,
         "aud": settings.auth.jwt_audience,
-        "sid": str(uuid.uuid4()),
+        "sid": str(user.id),  # the standing session create_user starts
         "epoch": user.token_epoch,
     }
     claims.update(overrides)

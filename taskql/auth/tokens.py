@@ -1,8 +1,8 @@
 """Access tokens (signed JWTs) and refresh tokens (opaque random strings, stored hashed).
 
 Access token claims: sub (user id), roles, jti, iat, nbf, exp, iss, aud, plus `sid` (the
-refresh-token family the token was issued with, so logout ends that session) and `epoch`
-(the user's token epoch: bumping it in the database kills every token issued before).
+session the token belongs to: revoking the session refuses it) and `epoch` (the user's token
+epoch: bumping it in the database kills every token issued before).
 Every claim is required on decode and the accepted algorithm is pinned from settings, never
 read from the token. The header's `kid` picks the verification key: the current one or a
 retired one listed in auth.jwt_previous_keys, so the signing key rotates without logouts.
