@@ -148,6 +148,17 @@ async def test_unknown_kid_is_refused(graphql, settings):
     )
 
 
+async def test_token_at_the_lifetime_bound_is_accepted(graphql, settings):
+    """The lifetime bound (exp - iat <= lifetime + leeway; tests/test_hostile_inputs.py has the
+    refusals) is exactly that: a token at it is accepted."""
+    user = await create_user()
+    now = int(time.time())
+    longest = settings.auth.access_token_minutes * 60 + settings.auth.jwt_leeway_seconds
+    claims = claims_for(user, settings, iat=now, nbf=now, exp=now + longest)
+    body = await graphql(ME, token=sign(claims, settings))
+    assert body["data"]["me"]["id"] == str(user.id)
+
+
 async def test_stale_epoch_is_refused(graphql, settings):
     """A token carrying an older token epoch than the user's is refused."""
     user = await create_user()
