@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 import aiohttp
@@ -188,13 +189,13 @@ async def session_of(access_token):
 
 
 async def test_concurrent_refreshes_of_one_token_end_the_session(graphql):
-    """20 concurrent refreshes of one token, 10 rounds: exactly one wins, and then every
+    """30 concurrent refreshes of one token, 10 rounds: exactly one wins, and then every
     access and refresh token of the session is refused, the winner's new pair included."""
     user = await create_user()
     for round_number in range(10):
         first = await login_pair(graphql, user)
         answers = await asyncio.gather(
-            *(graphql(REFRESH, {"t": first["refreshToken"]}) for _ in range(20))
+            *(graphql(REFRESH, {"t": first["refreshToken"]}) for _ in range(30))
         )
         winners = [answer["data"]["refreshTokens"] for answer in answers if answer["data"]]
         assert len(winners) == 1, round_number
@@ -286,17 +287,10 @@ async def test_password_change_revokes_every_session_with_its_reason(graphql):
     assert fresh.revoked_at is None
 
 
-async def test_a_second_instance_sees_a_logout_on_its_next_request(make_client, settings):
-    """Two app instances on one database: a logout made on one is refused by the other (a
-    separate server process) on the very next request."""
-    client = await make_client(settings)
-    user = await create_user()
-    login = await client.post(
-        "/graphql",
-        json={"query": LOGIN, "variables": {"email": user.email, "password": DEFAULT_PASSWORD}},
-    )
-    pair = (await login.json())["data"]["login"]
-    headers = {"Authorization": f"Bearer {pair['accessToken']}"}
+@contextlib.asynccontextmanager
+async def second_instance(settings):
+    """A second TaskQL server process on the same database and keys; yields a `post(query,
+    variables, token)` that sends one operation to it and returns the decoded body."""
     port = free_port()
     env = taskql_env(
         TASKQL_ENV="test",
@@ -304,13 +298,50 @@ async def test_a_second_instance_sees_a_logout_on_its_next_request(make_client, 
         TASKQL_AUTH__JWT_SECRET=settings.auth.jwt_secret,
     )
     with serving("serve", "--port", str(port), port=port, env=env):
-        url = f"http://127.0.0.1:{port}/graphql"
-        async with aiohttp.ClientSession() as other:
-            before = await (await other.post(url, json={"query": ME}, headers=headers)).json()
-            assert before["data"]["me"]["id"] == str(user.id)
+        async with aiohttp.ClientSession() as session:
 
-            logout = await client.post("/graphql", json={"query": LOGOUT}, headers=headers)
-            assert (await logout.json())["data"]["logout"] is True
+            async def post(query, variables=None, *, token=None):
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                response = await session.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": query, "variables": variables or {}},
+                    headers=headers,
+                )
+                return await response.json()
 
-            after = await (await other.post(url, json={"query": ME}, headers=headers)).json()
-            assert code(after) == "UNAUTHENTICATED"
+            yield post
+
+
+async def test_a_second_instance_sees_a_logout_on_its_next_request(graphql, settings):
+    """Two app instances on one database: a logout made on one is refused by the other (a
+    separate server process) on the very next request."""
+    user = await create_user()
+    pair = await login_pair(graphql, user)
+    async with second_instance(settings) as other:
+        before = await other(ME, token=pair["accessToken"])
+        assert before["data"]["me"]["id"] == str(user.id)
+
+        assert (await graphql(LOGOUT, token=pair["accessToken"]))["data"]["logout"] is True
+
+        assert code(await other(ME, token=pair["accessToken"])) == "UNAUTHENTICATED"
+
+
+async def test_concurrent_refreshes_across_two_instances_end_the_session(graphql, settings):
+    """30 concurrent refreshes of one token split over two server processes, 5 rounds: one
+    wins, and both instances then refuse every token of the session."""
+    user = await create_user()
+    async with second_instance(settings) as other:
+        for round_number in range(5):
+            first = await login_pair(graphql, user)
+            variables = {"t": first["refreshToken"]}
+            answers = await asyncio.gather(
+                *(graphql(REFRESH, variables) for _ in range(15)),
+                *(other(REFRESH, variables) for _ in range(15)),
+            )
+            winners = [answer["data"]["refreshTokens"] for answer in answers if answer["data"]]
+            assert len(winners) == 1, round_number
+            for send in (graphql, other):
+                for access_token in (first["accessToken"], winners[0]["accessToken"]):
+                    assert code(await send(ME, token=access_token)) == "UNAUTHENTICATED"
+                refused = await send(REFRESH, {"t": winners[0]["refreshToken"]})
+                assert code(refused) == "UNAUTHENTICATED"
