@@ -68,7 +68,7 @@ TASK_COLUMNS = (
     "updated_at",
 )
 # Tables holding per-user state a previous run may have left (tokens, failed logins).
-STATE_TABLES = ("refresh_tokens", "revoked_access_tokens", "login_failures")
+STATE_TABLES = ("refresh_tokens", "sessions", "login_failures")
 
 FIRST_NAMES = [
     "Ada",

@@ -1,19 +1,56 @@
-"""Server-side token state: refresh tokens, revoked access tokens, failed logins."""
+"""Server-side token state: sessions, refresh tokens, failed logins."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from tortoise import connections, fields
-from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models.ids import new_id
 from models.users import User
+
+# Longest stored client description; longer values are cut, never refused.
+USER_AGENT_LENGTH = 255
+CLIENT_ADDRESS_LENGTH = 64
+
+
+class RevokeReason(StrEnum):
+    # (S105 mistakes the names below for hard-coded secrets.)
+    LOGOUT = "LOGOUT"
+    REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"  # noqa: S105
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105
+    ROLE_CHANGED = "ROLE_CHANGED"
+    STATUS_CHANGED = "STATUS_CHANGED"  # deactivated or reactivated by an admin
+
+
+# One sign-in: every access token carries its id (`sid`), every refresh token belongs to it.
+# A token is accepted only while its session row exists and is not revoked. (A comment, not
+# a docstring: tortoise would copy a docstring into the table's SQL comment.)
+class Session(Model):
+    id = fields.UUIDField(primary_key=True, default=new_id)
+    # Indexed: "end every session of this user" and a user's session list filter on it.
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.CASCADE, db_index=True
+    )
+    user_id: uuid.UUID  # set by tortoise; declared for the type checker
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # The last refresh; access-token use is not recorded (it would cost a write per request).
+    last_used_at = fields.DatetimeField(null=True)
+    # When its newest refresh token expires: after that nothing of the session can be used.
+    expires_at = fields.DatetimeField(db_index=True)
+    revoked_at = fields.DatetimeField(null=True)
+    revoke_reason = fields.CharEnumField(RevokeReason, max_length=32, null=True)
+    # Where the session started, for a later "your sessions" view; truncated, never trusted.
+    user_agent = fields.CharField(max_length=USER_AGENT_LENGTH, null=True)
+    client_address = fields.CharField(max_length=CLIENT_ADDRESS_LENGTH, null=True)
+
+    class Meta:
+        table = "sessions"
 
 
 class RefreshToken(Model):
@@ -22,26 +59,16 @@ class RefreshToken(Model):
         "models.User", related_name=False, on_delete=fields.CASCADE
     )
     user_id: uuid.UUID  # set by tortoise; declared for the type checker
-    # All tokens descending from one login share a family; reuse of a spent one kills it.
+    # The session (sessions.id) this token belongs to; a reuse of a spent one revokes it.
     family_id = fields.UUIDField(db_index=True)
     # SHA-256 of the opaque token: a database leak does not hand out sessions.
     token_hash = fields.CharField(max_length=64, unique=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
-    revoked_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "refresh_tokens"
-
-
-class RevokedAccessToken(Model):
-    jti = fields.UUIDField(primary_key=True)
-    # Kept until the token would have expired anyway; older rows can be purged.
-    expires_at = fields.DatetimeField(db_index=True)
-
-    class Meta:
-        table = "revoked_access_tokens"
 
 
 class LoginFailure(Model):
@@ -55,64 +82,119 @@ class LoginFailure(Model):
         indexes = (("subject", "created_at"),)
 
 
+async def create_session(
+    *,
+    session_id: uuid.UUID,
+    user_id: uuid.UUID,
+    expires_at: datetime,
+    user_agent: str | None,
+    client_address: str | None,
+) -> Session:
+    return await Session.create(
+        id=session_id,
+        user_id=user_id,
+        expires_at=expires_at,
+        user_agent=_truncated(user_agent, USER_AGENT_LENGTH),
+        client_address=_truncated(client_address, CLIENT_ADDRESS_LENGTH),
+    )
+
+
+def _truncated(value: str | None, length: int) -> str | None:
+    return None if value is None else value[:length]
+
+
+async def revoke_session(
+    *, session_id: uuid.UUID, user_id: uuid.UUID, now: datetime, reason: RevokeReason
+) -> bool:
+    """Revoke one session; False when it was revoked before (the first time and reason stay)."""
+    revoked = await Session.filter(id=session_id, user_id=user_id, revoked_at=None).update(
+        revoked_at=now, revoke_reason=reason
+    )
+    return revoked == 1
+
+
+async def revoke_user_sessions(*, user_id: uuid.UUID, now: datetime, reason: RevokeReason) -> None:
+    await Session.filter(user_id=user_id, revoked_at=None).update(
+        revoked_at=now, revoke_reason=reason
+    )
+
+
 async def add_refresh_token(
-    *, user_id: uuid.UUID, family_id: uuid.UUID, token_hash: str, expires_at: datetime
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    token_hash: str,
+    expires_at: datetime,
 ) -> RefreshToken:
     return await RefreshToken.create(
-        user_id=user_id, family_id=family_id, token_hash=token_hash, expires_at=expires_at
+        user_id=user_id, family_id=session_id, token_hash=token_hash, expires_at=expires_at
     )
+
+
+async def extend_session(*, session_id: uuid.UUID, now: datetime, expires_at: datetime) -> None:
+    """After a refresh: the session lives as long as its newest refresh token."""
+    await Session.filter(id=session_id).update(last_used_at=now, expires_at=expires_at)
 
 
 async def get_refresh_token(*, token_hash: str) -> RefreshToken | None:
     return await RefreshToken.get_or_none(token_hash=token_hash)
 
 
-async def spend_refresh_token(*, token_id: uuid.UUID, now: datetime) -> bool:
-    """Mark a live token used; False when another request spent or revoked it first."""
-    spent = await RefreshToken.filter(id=token_id, used_at=None, revoked_at=None).update(
-        used_at=now
-    )
-    return spent == 1
-
-
-async def revoke_family(*, family_id: uuid.UUID, now: datetime) -> None:
-    await RefreshToken.filter(family_id=family_id, revoked_at=None).update(revoked_at=now)
-
-
-async def revoke_user_refresh_tokens(*, user_id: uuid.UUID, now: datetime) -> None:
-    await RefreshToken.filter(user_id=user_id, revoked_at=None).update(revoked_at=now)
-
-
-# Parameters: 1 = user id, 2 = jti. Both columns hold UUIDs (CHAR(36) text on SQLite).
-_VIEWER_STATE_SQL = (
-    'SELECT "role", "is_active", "token_epoch", '
-    'EXISTS (SELECT 1 FROM "revoked_access_tokens" WHERE "jti" = {jti}) AS "revoked" '
-    'FROM "users" WHERE "id" = {user_id}'
+# Parameters: 1 = now, 2 = token hash. Spending and the session check are one statement, so a
+# token whose session was revoked a moment ago can no longer be spent, whatever the timing.
+_SPEND_SQL = (
+    'UPDATE "refresh_tokens" SET "used_at" = {now} '
+    'WHERE "token_hash" = {hash} AND "used_at" IS NULL AND "expires_at" > {now} '
+    'AND EXISTS (SELECT 1 FROM "sessions" WHERE "sessions"."id" = "refresh_tokens"."family_id" '
+    'AND "sessions"."revoked_at" IS NULL) '
+    'RETURNING "user_id", "family_id"'
 )
-VIEWER_STATE_SQL = {
-    "sqlite": _VIEWER_STATE_SQL.format(user_id="?1", jti="?2"),
-    "postgres": _VIEWER_STATE_SQL.format(user_id="$1", jti="$2"),
+SPEND_SQL = {
+    "sqlite": _SPEND_SQL.format(now="?1", hash="?2"),
+    "postgres": _SPEND_SQL.format(now="$1", hash="$2"),
 }
 
 
-async def viewer_state(*, user_id: uuid.UUID, jti: uuid.UUID) -> dict[str, Any] | None:
-    """The user's role, active flag and token epoch, and whether `jti` is revoked, in one
+async def spend_refresh_token(
+    *, token_hash: str, now: datetime
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """Mark a live token of a live session used; returns (user id, session id), or None when
+    the token is unknown, expired, already spent, or its session is revoked."""
+    connection = connections.get("default")
+    sql = SPEND_SQL[connection.capabilities.dialect]
+    rows = await connection.execute_query_dict(sql, [now, token_hash])
+    if not rows:
+        return None
+    return uuid.UUID(str(rows[0]["user_id"])), uuid.UUID(str(rows[0]["family_id"]))
+
+
+# Parameters: 1 = user id, 2 = session id. Both columns hold UUIDs (CHAR(36) text on SQLite).
+# No row when the user is gone or the session is unknown, revoked or someone else's.
+_VIEWER_STATE_SQL = (
+    'SELECT "users"."role", "users"."is_active", "users"."token_epoch" '
+    'FROM "users" JOIN "sessions" ON "sessions"."user_id" = "users"."id" '
+    'WHERE "users"."id" = {user_id} AND "sessions"."id" = {session_id} '
+    'AND "sessions"."revoked_at" IS NULL'
+)
+VIEWER_STATE_SQL = {
+    "sqlite": _VIEWER_STATE_SQL.format(user_id="?1", session_id="?2"),
+    "postgres": _VIEWER_STATE_SQL.format(user_id="$1", session_id="$2"),
+}
+
+
+async def viewer_state(*, user_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, Any] | None:
+    """The user's role, active flag and token epoch, only while the session is live, in one
     statement: every authenticated request runs it, so it is a single round trip."""
     connection = connections.get("default")
     sql = VIEWER_STATE_SQL[connection.capabilities.dialect]
-    rows = await connection.execute_query_dict(sql, [str(user_id), str(jti)])
+    rows = await connection.execute_query_dict(sql, [str(user_id), str(session_id)])
     return rows[0] if rows else None
 
 
 async def purge_expired(*, now: datetime) -> None:
-    """Drop revocations and refresh tokens that could not be used any more anyway."""
-    await RevokedAccessToken.filter(expires_at__lt=now).delete()
+    """Drop refresh tokens and sessions that could not be used any more anyway."""
     await RefreshToken.filter(expires_at__lt=now).delete()
-
-
-async def revoke_access_token(*, jti: uuid.UUID, expires_at: datetime) -> None:
-    with contextlib.suppress(IntegrityError):  # already revoked: a second logout is no error
-        await RevokedAccessToken.create(jti=jti, expires_at=expires_at)
+    await Session.filter(expires_at__lt=now).delete()
 
 
 async def add_login_failures(*, subjects: Iterable[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models import users as user_models
+from models.credentials import RevokeReason
 from resolvers.context import Info
 from resolvers.user_input import check_password, clean_display_name, clean_email
 from taskql.auth import rate_limit, sessions
@@ -13,7 +14,7 @@ from taskql.auth.passwords import (
     password_hasher,
     verify_password,
 )
-from taskql.auth.sessions import TokenPair
+from taskql.auth.sessions import SessionOrigin, TokenPair
 from taskql.errors import Conflict, Unauthenticated, ValidationFailed
 from taskql.logging import get_logger
 
@@ -38,7 +39,7 @@ async def register(info: Info, *, email: str, password: str, display_name: str) 
     except user_models.EmailTaken:
         raise Conflict("An account with this email already exists.", field="email") from None
     log.info("user registered", user_id=str(user.id))
-    return await sessions.start_session(user, auth)
+    return await sessions.start_session(user, auth, SessionOrigin.of(info.context.request))
 
 
 async def login(info: Info, *, email: str, password: str) -> TokenPair:
@@ -67,7 +68,7 @@ async def login(info: Info, *, email: str, password: str) -> TokenPair:
         user.password_hash = await hash_password(hasher, password)
         await user_models.set_password_hash(user_id=user.id, password_hash=user.password_hash)
     log.info("login succeeded", user_id=str(user.id))
-    return await sessions.start_session(user, auth)
+    return await sessions.start_session(user, auth, SessionOrigin.of(info.context.request))
 
 
 async def refresh_tokens(info: Info, *, refresh_token: str) -> TokenPair:
@@ -98,7 +99,7 @@ async def change_password(info: Info, *, current_password: str, new_password: st
     )
     if changed is None:
         raise Unauthenticated
-    # The epoch bump killed every access token; the refresh families die here.
-    await sessions.end_all_sessions(user.id)
+    # Every session ends, the one making this call too; it continues in a new one.
+    await sessions.end_all_sessions(user.id, reason=RevokeReason.PASSWORD_CHANGED)
     log.info("password changed", user_id=str(user.id))
-    return await sessions.start_session(changed, auth)
+    return await sessions.start_session(changed, auth, SessionOrigin.of(info.context.request))

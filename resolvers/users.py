@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from models import users as user_models
+from models.credentials import RevokeReason
 from resolvers.context import Info
 from resolvers.ids import parse_id
 from resolvers.user_input import clean_display_name
@@ -38,12 +39,13 @@ async def update_me(info: Info, display_name: str) -> user_models.User:
 async def set_role(info: Info, user_id: str, role: str) -> user_models.User:
     target = _other_user(info, user_id)
     updated = await user_models.set_role(user_id=target, role=user_models.Role(role))
-    return await _end_sessions(updated)
+    return await _end_sessions(updated, RevokeReason.ROLE_CHANGED)
 
 
 async def set_active(info: Info, user_id: str, *, active: bool) -> user_models.User:
     target = _other_user(info, user_id)
-    return await _end_sessions(await user_models.set_active(user_id=target, active=active))
+    updated = await user_models.set_active(user_id=target, active=active)
+    return await _end_sessions(updated, RevokeReason.STATUS_CHANGED)
 
 
 def _other_user(info: Info, user_id: str) -> uuid.UUID:
@@ -54,10 +56,10 @@ def _other_user(info: Info, user_id: str) -> uuid.UUID:
     return target
 
 
-async def _end_sessions(updated: user_models.User | None) -> user_models.User:
-    # The data function bumped the token epoch (access tokens die); refresh tokens die here.
+async def _end_sessions(updated: user_models.User | None, reason: RevokeReason) -> user_models.User:
+    # The data function bumped the token epoch; every session of the user ends here too.
     user = _found(updated)
-    await sessions.end_all_sessions(user.id)
+    await sessions.end_all_sessions(user.id, reason=reason)
     return user
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import itertools
 import uuid
+from datetime import UTC, datetime, timedelta
 
+from models import credentials as credential_models
 from models import users as user_models
 from models.users import Role
 from taskql.auth.passwords import hash_password, password_hasher
@@ -37,17 +39,26 @@ async def create_user(
     if not active:
         user.is_active = False
         await user.save(update_fields=["is_active"])
+    # A standing session whose id is the user's own, so access_token_for stays synchronous.
+    await credential_models.create_session(
+        session_id=user.id,
+        user_id=user.id,
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+        user_agent="tests",
+        client_address=None,
+    )
     return user
 
 
 def access_token_for(user: user_models.User, settings: Settings) -> str:
-    """A valid access token for `user`, issued by the real token code with the app's keys."""
+    """A valid access token for `user` in its standing session (see create_user), issued by
+    the real token code with the app's keys."""
     return issue_access_token(
         auth=settings.auth,
         user_id=user.id,
         role=user.role.value,
         token_epoch=user.token_epoch,
-        session_id=uuid.uuid4(),
+        session_id=user.id,
     ).token
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import uuid
+
+import aiohttp
+from jose import jwt
+
+from models import credentials as credential_models
 from models import users as user_models
+from models.credentials import RevokeReason
+from tests.cli import free_port, serving, taskql_env
 from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
 
 PAIR = "accessToken refreshToken tokenType expiresIn user { id email displayName role }"
@@ -127,7 +137,7 @@ async def test_authentication_costs_one_statement(graphql, client, settings, sql
     assert sql_statements.statements == []
     await graphql("{ serverInfo { version } }", token=token)
     assert len(sql_statements.statements) == 1
-    assert "revoked_access_tokens" in sql_statements.statements[0]
+    assert "sessions" in sql_statements.statements[0]
 
 
 async def test_logs_of_a_full_flow_hold_no_secrets(graphql, settings, logs):
@@ -166,3 +176,172 @@ async def test_logs_of_a_full_flow_hold_no_secrets(graphql, settings, logs):
         settings.auth.jwt_secret,
     ):
         assert secret not in output
+
+
+async def login_pair(graphql, user):
+    body = await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    return body["data"]["login"]
+
+
+async def session_of(access_token):
+    session_id = uuid.UUID(jwt.get_unverified_claims(access_token)["sid"])
+    return await credential_models.Session.get(id=session_id)
+
+
+async def test_concurrent_refreshes_of_one_token_end_the_session(graphql):
+    """30 concurrent refreshes of one token, 10 rounds: exactly one wins, and then every
+    access and refresh token of the session is refused, the winner's new pair included."""
+    user = await create_user()
+    for round_number in range(10):
+        first = await login_pair(graphql, user)
+        answers = await asyncio.gather(
+            *(graphql(REFRESH, {"t": first["refreshToken"]}) for _ in range(30))
+        )
+        winners = [answer["data"]["refreshTokens"] for answer in answers if answer["data"]]
+        assert len(winners) == 1, round_number
+        assert all(code(answer) == "UNAUTHENTICATED" for answer in answers if not answer["data"])
+        winner = winners[0]
+        for access_token in (first["accessToken"], winner["accessToken"]):
+            assert code(await graphql(ME, token=access_token)) == "UNAUTHENTICATED", round_number
+        for refresh_token in (first["refreshToken"], winner["refreshToken"]):
+            assert code(await graphql(REFRESH, {"t": refresh_token})) == "UNAUTHENTICATED"
+        session = await session_of(winner["accessToken"])
+        assert session.revoke_reason is RevokeReason.REFRESH_TOKEN_REUSED
+
+
+async def test_reuse_detection_refuses_the_newest_access_token(graphql):
+    """After a spent refresh token is presented again, the session's newest access token
+    (issued by the legitimate refresh) is refused on the next request."""
+    user = await create_user()
+    first = await login_pair(graphql, user)
+    rotated = (await graphql(REFRESH, {"t": first["refreshToken"]}))["data"]["refreshTokens"]
+    assert (await graphql(ME, token=rotated["accessToken"]))["data"]["me"]["id"] == str(user.id)
+
+    assert code(await graphql(REFRESH, {"t": first["refreshToken"]})) == "UNAUTHENTICATED"
+
+    assert code(await graphql(ME, token=rotated["accessToken"])) == "UNAUTHENTICATED"
+    assert code(await graphql(REFRESH, {"t": rotated["refreshToken"]})) == "UNAUTHENTICATED"
+
+
+async def test_logout_refuses_earlier_access_tokens_of_the_session(graphql):
+    """Logout with the newest access token also refuses an earlier access token of the same
+    session, still unexpired, and the session's refresh token."""
+    user = await create_user()
+    first = await login_pair(graphql, user)
+    rotated = (await graphql(REFRESH, {"t": first["refreshToken"]}))["data"]["refreshTokens"]
+    assert (await graphql(ME, token=first["accessToken"]))["data"]["me"]["id"] == str(user.id)
+
+    assert (await graphql(LOGOUT, token=rotated["accessToken"]))["data"]["logout"] is True
+
+    for access_token in (first["accessToken"], rotated["accessToken"]):
+        assert code(await graphql(ME, token=access_token)) == "UNAUTHENTICATED"
+    assert code(await graphql(REFRESH, {"t": rotated["refreshToken"]})) == "UNAUTHENTICATED"
+    session = await session_of(first["accessToken"])
+    assert session.revoked_at is not None
+    assert session.revoke_reason is RevokeReason.LOGOUT
+
+
+async def test_a_token_of_an_unknown_session_is_refused(graphql, settings):
+    """A correctly signed token whose sid names no session (never started, or purged) is
+    refused: a token is accepted only while its session row is live."""
+    user = await create_user()
+    claims = jwt.get_unverified_claims(access_token_for(user, settings))
+    claims["sid"] = str(uuid.uuid4())
+    token = jwt.encode(
+        claims,
+        settings.auth.jwt_secret,
+        algorithm="HS256",
+        headers={"kid": settings.auth.jwt_key_id},
+    )
+    assert code(await graphql(ME, token=token)) == "UNAUTHENTICATED"
+
+
+async def test_sessions_record_where_they_started(graphql, client):
+    """Login stores the client's user agent and address with the session, truncated."""
+    user = await create_user()
+    response = await client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"email": user.email, "password": DEFAULT_PASSWORD}},
+        headers={"User-Agent": "Browser/" + "x" * 1000},
+    )
+    session = await session_of((await response.json())["data"]["login"]["accessToken"])
+    assert session.user_agent == ("Browser/" + "x" * 1000)[: credential_models.USER_AGENT_LENGTH]
+    assert session.client_address == "127.0.0.1"
+    assert session.revoked_at is None
+
+
+async def test_password_change_revokes_every_session_with_its_reason(graphql):
+    """A password change revokes every session of the user (reason PASSWORD_CHANGED); the
+    caller continues in a new, live session."""
+    user = await create_user()
+    one, two = await login_pair(graphql, user), await login_pair(graphql, user)
+    changed = await graphql(
+        CHANGE_PASSWORD,
+        {"current": DEFAULT_PASSWORD, "new": "another long passphrase"},
+        token=one["accessToken"],
+    )
+    for old in (one, two):
+        session = await session_of(old["accessToken"])
+        assert session.revoke_reason is RevokeReason.PASSWORD_CHANGED
+    fresh = await session_of(changed["data"]["changePassword"]["accessToken"])
+    assert fresh.revoked_at is None
+
+
+@contextlib.asynccontextmanager
+async def second_instance(settings):
+    """A second TaskQL server process on the same database and keys; yields a `post(query,
+    variables, token)` that sends one operation to it and returns the decoded body."""
+    port = free_port()
+    env = taskql_env(
+        TASKQL_ENV="test",
+        TASKQL_DATABASE__URL=settings.database.url,
+        TASKQL_AUTH__JWT_SECRET=settings.auth.jwt_secret,
+    )
+    with serving("serve", "--port", str(port), port=port, env=env):
+        async with aiohttp.ClientSession() as session:
+
+            async def post(query, variables=None, *, token=None):
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                response = await session.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": query, "variables": variables or {}},
+                    headers=headers,
+                )
+                return await response.json()
+
+            yield post
+
+
+async def test_a_second_instance_sees_a_logout_on_its_next_request(graphql, settings):
+    """Two app instances on one database: a logout made on one is refused by the other (a
+    separate server process) on the very next request."""
+    user = await create_user()
+    pair = await login_pair(graphql, user)
+    async with second_instance(settings) as other:
+        before = await other(ME, token=pair["accessToken"])
+        assert before["data"]["me"]["id"] == str(user.id)
+
+        assert (await graphql(LOGOUT, token=pair["accessToken"]))["data"]["logout"] is True
+
+        assert code(await other(ME, token=pair["accessToken"])) == "UNAUTHENTICATED"
+
+
+async def test_concurrent_refreshes_across_two_instances_end_the_session(graphql, settings):
+    """30 concurrent refreshes of one token split over two server processes, 5 rounds: one
+    wins, and both instances then refuse every token of the session."""
+    user = await create_user()
+    async with second_instance(settings) as other:
+        for round_number in range(5):
+            first = await login_pair(graphql, user)
+            variables = {"t": first["refreshToken"]}
+            answers = await asyncio.gather(
+                *(graphql(REFRESH, variables) for _ in range(15)),
+                *(other(REFRESH, variables) for _ in range(15)),
+            )
+            winners = [answer["data"]["refreshTokens"] for answer in answers if answer["data"]]
+            assert len(winners) == 1, round_number
+            for send in (graphql, other):
+                for access_token in (first["accessToken"], winners[0]["accessToken"]):
+                    assert code(await send(ME, token=access_token)) == "UNAUTHENTICATED"
+                refused = await send(REFRESH, {"t": winners[0]["refreshToken"]})
+                assert code(refused) == "UNAUTHENTICATED"

@@ -31,7 +31,7 @@ def claims_for(user, settings, **overrides):
         "exp": now + 600,
         "iss": settings.auth.jwt_issuer,
         "aud": settings.auth.jwt_audience,
-        "sid": str(uuid.uuid4()),
+        "sid": str(user.id),  # the standing session create_user starts
         "epoch": user.token_epoch,
     }
     claims.update(overrides)
@@ -146,6 +146,17 @@ async def test_unknown_kid_is_refused(graphql, settings):
     await assert_refused(
         graphql, sign(claims_for(user, settings), settings, kid="retired-long-ago")
     )
+
+
+async def test_token_at_the_lifetime_bound_is_accepted(graphql, settings):
+    """The lifetime bound (exp - iat <= lifetime + leeway; tests/test_hostile_inputs.py has the
+    refusals) is exactly that: a token at it is accepted."""
+    user = await create_user()
+    now = int(time.time())
+    longest = settings.auth.access_token_minutes * 60 + settings.auth.jwt_leeway_seconds
+    claims = claims_for(user, settings, iat=now, nbf=now, exp=now + longest)
+    body = await graphql(ME, token=sign(claims, settings))
+    assert body["data"]["me"]["id"] == str(user.id)
 
 
 async def test_stale_epoch_is_refused(graphql, settings):

@@ -6,6 +6,7 @@ it unchecked shows up there as INTERNAL_ERROR.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ import pytest
 from models import tasks as task_models
 from models import users as user_models
 from models.users import Role
+from tests.factories import create_user
 from tests.task_factories import create_tasks, signed_in_user
+from tests.test_auth_tokens import assert_refused, claims_for, sign
 
 NUL = "bad\x00value"
 OVERSIZE = "x" * 10_001  # graphql.max_string_length is 10,000
@@ -238,3 +241,18 @@ async def test_a_lone_surrogate_is_refused_without_a_server_error(client, owner)
     )
     assert 400 <= response.status < 500
     await nothing_written(owner)
+
+
+async def test_token_living_longer_than_the_configured_lifetime_is_refused(graphql, settings):
+    """exp - iat may not exceed the access-token lifetime plus leeway, however well signed:
+    ten years out is refused, as is an hour-long token issued an hour ago, and a short one
+    claiming to be issued ten years from now (nbf now), which would stretch it as far."""
+    user = await create_user()
+    now = int(time.time())
+    ten_years = claims_for(user, settings, exp=now + 10 * 365 * 24 * 3600)
+    await assert_refused(graphql, sign(ten_years, settings))
+    backdated = claims_for(user, settings, iat=now - 3600, nbf=now - 3600, exp=now + 60)
+    await assert_refused(graphql, sign(backdated, settings))
+    future = now + 10 * 365 * 24 * 3600
+    postdated = claims_for(user, settings, iat=future, nbf=now, exp=future + 600)
+    await assert_refused(graphql, sign(postdated, settings))

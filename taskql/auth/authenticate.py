@@ -1,8 +1,9 @@
 """Bearer token -> Viewer, once per request: a pure-CPU JWT check, then one SQL statement.
 
-The statement loads the user's role, active flag and token epoch and, in the same round trip,
-whether the token's jti was revoked (logout). The database is the shared truth, so a
-revocation made on one instance is seen by every instance on the next request.
+The statement loads the user's role, active flag and token epoch, joined to the token's
+session: no row when the session is revoked (logout, refresh-token reuse, password or role
+change, deactivation) or unknown. The database is the shared truth, so a revocation made on
+one instance is seen by every instance on the next request.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ async def authenticate(authorization: str | None, auth: AuthSettings) -> Viewer:
     except InvalidToken as refused:
         log.info("access token refused", reason=str(refused))
         return Viewer(token_problem=REFUSED)
-    row = await credential_models.viewer_state(user_id=claims.user_id, jti=claims.jti)
-    if row is None or not row["is_active"] or row["revoked"] or row["token_epoch"] != claims.epoch:
+    row = await credential_models.viewer_state(user_id=claims.user_id, session_id=claims.session_id)
+    # The epoch also catches a token issued by a sign-in that raced a revoke-all: its session
+    # was created after the revocation, but its epoch predates the bump.
+    if row is None or not row["is_active"] or row["token_epoch"] != claims.epoch:
         log.info("access token refused", reason="revoked", user_id=str(claims.user_id))
         return Viewer(token_problem=REFUSED)
     return Viewer(
@@ -40,5 +43,4 @@ async def authenticate(authorization: str | None, auth: AuthSettings) -> Viewer:
         role=Role(row["role"]),
         jti=claims.jti,
         session_id=claims.session_id,
-        token_expires_at=claims.expires_at,
     )

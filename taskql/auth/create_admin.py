@@ -13,7 +13,9 @@ import os
 import sys
 
 from models import users as user_models
+from models.credentials import RevokeReason
 from resolvers.user_input import check_password, clean_display_name, clean_email
+from taskql.auth import sessions
 from taskql.auth.passwords import hash_password, password_hasher
 from taskql.database import open_orm
 from taskql.errors import ValidationFailed
@@ -61,6 +63,7 @@ async def create_admin(settings: Settings, *, email: str, display_name: str, pas
         if existing is not None:
             # Promotion keeps the user's password: this command never overwrites one silently.
             await user_models.set_role(user_id=existing.id, role=user_models.Role.ADMIN)
+            await sessions.end_all_sessions(existing.id, reason=RevokeReason.ROLE_CHANGED)
             log.info("existing user promoted to admin", user_id=str(existing.id))
             return 0
         password_hash = await hash_password(password_hasher(settings.auth), password)

@@ -1,11 +1,14 @@
 """Access tokens (signed JWTs) and refresh tokens (opaque random strings, stored hashed).
 
 Access token claims: sub (user id), roles, jti, iat, nbf, exp, iss, aud, plus `sid` (the
-refresh-token family the token was issued with, so logout ends that session) and `epoch`
-(the user's token epoch: bumping it in the database kills every token issued before).
+session the token belongs to: revoking the session refuses it) and `epoch` (the user's token
+epoch: bumping it in the database kills every token issued before).
 Every claim is required on decode and the accepted algorithm is pinned from settings, never
-read from the token. The header's `kid` picks the verification key: the current one or a
-retired one listed in auth.jwt_previous_keys, so the signing key rotates without logouts.
+read from the token. No token outlives the configured access-token lifetime: exp - iat may
+not exceed it and iat may not lie in the future (each plus the leeway), so a token minted
+with a long life, by a bug or a misused key, is refused. The header's `kid` picks the
+verification key: the current one or a retired one listed in auth.jwt_previous_keys, so the
+signing key rotates without logouts.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -104,6 +108,7 @@ def decode_access_token(token: str, auth: AuthSettings) -> AccessClaims:
                 "leeway": auth.jwt_leeway_seconds,
             },
         )
+        _check_lifetime(claims, auth)
         return _claims(claims)
     except InvalidToken:
         raise
@@ -118,6 +123,16 @@ def new_refresh_token() -> str:
 def hash_refresh_token(token: str) -> str:
     """SHA-256 is enough here: the token is 256 random bits, so there is nothing to brute force."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_lifetime(claims: dict[str, Any], auth: AuthSettings) -> None:
+    # jose checks that exp is ahead and nbf behind, but neither how far apart iat and exp
+    # are nor that iat is not in the future (which would stretch the span at will).
+    issued, expires = int(claims["iat"]), int(claims["exp"])
+    if expires - issued > auth.access_token_minutes * 60 + auth.jwt_leeway_seconds:
+        raise InvalidToken("lifetime")
+    if issued > time.time() + auth.jwt_leeway_seconds:
+        raise InvalidToken("issued in the future")
 
 
 def _claims(claims: dict[str, Any]) -> AccessClaims:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from models.users import Role
 
@@ -16,10 +15,8 @@ class Viewer:
     user_id: uuid.UUID | None = None
     role: Role | None = None
     jti: uuid.UUID | None = None
-    # The refresh-token family the access token came with, and when the token expires:
-    # what logout needs to end this session.
+    # The session the access token belongs to (its `sid`): what logout ends.
     session_id: uuid.UUID | None = None
-    token_expires_at: datetime | None = None
     # Why a presented token was refused, so UNAUTHENTICATED can say so; None when no token.
     token_problem: str | None = None
 
