@@ -81,6 +81,17 @@ class GraphQLSettings:
     max_tokens: int
     page_size_default: int
     page_size_max: int
+    # Fragment spreads an operation expands to, and how deep spreads nest inside spreads.
+    max_fragment_spreads: int
+    max_fragment_depth: int
+    # Fields sharing one response name in one selection set (compared pairwise when validated).
+    max_repeated_fields: int
+    # The parse/validation cache: total text bytes kept, and the biggest text worth keeping.
+    document_cache_bytes: int
+    document_cache_max_document_bytes: int
+    # __schema / __type answered (off in production), and "Did you mean" hints in errors.
+    introspection: bool
+    field_suggestions: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +193,15 @@ def _build(env: str, raw: Any) -> Settings:
             max_tokens=_int(graphql, "graphql.max_tokens", low=50),
             page_size_default=_int(graphql, "graphql.page_size_default", low=1),
             page_size_max=_int(graphql, "graphql.page_size_max", low=1),
+            max_fragment_spreads=_int(graphql, "graphql.max_fragment_spreads", low=1),
+            max_fragment_depth=_int(graphql, "graphql.max_fragment_depth", low=1),
+            max_repeated_fields=_int(graphql, "graphql.max_repeated_fields", low=1),
+            document_cache_bytes=_int(graphql, "graphql.document_cache_bytes", low=0),
+            document_cache_max_document_bytes=_int(
+                graphql, "graphql.document_cache_max_document_bytes", low=0
+            ),
+            introspection=_bool(graphql, "graphql.introspection"),
+            field_suggestions=_bool(graphql, "graphql.field_suggestions"),
         ),
         auth=_auth(env, auth),
     )
