@@ -44,8 +44,8 @@ class QueryDocuments:
 
     def __init__(self, settings: GraphQLSettings) -> None:
         self.max_tokens = settings.max_tokens
-        self.capacity_bytes = settings.document_cache_bytes
-        self.max_document_bytes = settings.document_cache_max_document_bytes
+        self.capacity_bytes = settings.document_cache_text_bytes
+        self.max_document_bytes = settings.document_cache_max_text_bytes
         self.hide_suggestions = not settings.field_suggestions
         self.work = WorkCounter()
         self.limit_rules: Rules = (document_limits_rule(Limits.from_settings(settings), self.work),)

@@ -86,9 +86,10 @@ class GraphQLSettings:
     max_fragment_depth: int
     # Fields sharing one response name in one selection set (compared pairwise when validated).
     max_repeated_fields: int
-    # The parse/validation cache: total text bytes kept, and the biggest text worth keeping.
-    document_cache_bytes: int
-    document_cache_max_document_bytes: int
+    # The parse/validation cache: total bytes of the texts kept (their trees take 50-100x),
+    # and the biggest text worth keeping.
+    document_cache_text_bytes: int
+    document_cache_max_text_bytes: int
     # __schema / __type answered (off in production), and "Did you mean" hints in errors.
     introspection: bool
     field_suggestions: bool
@@ -196,9 +197,9 @@ def _build(env: str, raw: Any) -> Settings:
             max_fragment_spreads=_int(graphql, "graphql.max_fragment_spreads", low=1),
             max_fragment_depth=_int(graphql, "graphql.max_fragment_depth", low=1),
             max_repeated_fields=_int(graphql, "graphql.max_repeated_fields", low=1),
-            document_cache_bytes=_int(graphql, "graphql.document_cache_bytes", low=0),
-            document_cache_max_document_bytes=_int(
-                graphql, "graphql.document_cache_max_document_bytes", low=0
+            document_cache_text_bytes=_int(graphql, "graphql.document_cache_text_bytes", low=0),
+            document_cache_max_text_bytes=_int(
+                graphql, "graphql.document_cache_max_text_bytes", low=0
             ),
             introspection=_bool(graphql, "graphql.introspection"),
             field_suggestions=_bool(graphql, "graphql.field_suggestions"),

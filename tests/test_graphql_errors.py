@@ -131,7 +131,7 @@ def test_documents_are_parsed_and_validated_once_per_text(settings):
     """A repeated operation reuses its parsed document and validation verdict; the cache
     is bounded by the bytes of the texts it keeps."""
     query = "{ serverInfo { version } }"
-    limited = with_overrides(settings, graphql={"document_cache_bytes": 2 * len(query)})
+    limited = with_overrides(settings, graphql={"document_cache_text_bytes": 2 * len(query)})
     documents = QueryDocuments(limited.graphql)
     schema = build_schema()._schema
     first = documents.parse(query)

@@ -183,13 +183,16 @@ async def test_directive_repeated_many_times_is_a_bounded_validation_error(clien
     assert len(body["errors"]) <= 101
 
 
-async def test_very_long_names_are_validation_errors_and_not_cached(client):
-    """A 200 KB field name is an unknown field; the document is too big to be cached."""
+async def test_very_long_names_are_validation_errors_and_not_cached(client, logs):
+    """A 200 KB field name is an unknown field; the document is too big to be cached, and
+    the logs do not copy it."""
     documents = client.app[DOCUMENTS]
     cached = len(documents)
+    logs.clear()
     body = await post(client, "{ " + "x" * 200_000 + " }")
     assert codes(body) == {"VALIDATION_ERROR"}
     assert len(documents) == cached
+    assert len(logs.text) < 10_000
 
 
 async def test_huge_variable_objects_are_refused_per_variable(client):
@@ -216,9 +219,11 @@ async def test_huge_variable_objects_are_refused_per_variable(client):
 
 
 async def test_document_cache_is_bounded_by_the_bytes_of_its_texts(make_client, settings):
-    """Distinct documents are kept up to graphql.document_cache_bytes of text, the oldest
+    """Distinct documents are kept up to graphql.document_cache_text_bytes of text, the oldest
     dropped first; a repeated document is kept once."""
-    client = await make_client(with_overrides(settings, graphql={"document_cache_bytes": 2_000}))
+    client = await make_client(
+        with_overrides(settings, graphql={"document_cache_text_bytes": 2_000})
+    )
     documents = client.app[DOCUMENTS]
     texts = [f"query Q{i:03d} {{ serverInfo {{ version }} }}" for i in range(100)]
     for text in texts:
@@ -233,14 +238,14 @@ async def test_document_cache_is_bounded_by_the_bytes_of_its_texts(make_client, 
 
 
 async def test_big_documents_are_answered_but_never_cached(client):
-    """A document over graphql.document_cache_max_document_bytes (a long comment here)
-    runs as usual and leaves the cache as it was."""
+    """Distinct documents over graphql.document_cache_max_text_bytes (100 KB comments
+    here) run as usual and leave the cache as it was: they cannot fill the memory."""
     documents = client.app[DOCUMENTS]
     small = "{ serverInfo { version } }"
     await post(client, small)
     cached, cached_bytes = len(documents), documents.cached_bytes
-    big = "# " + "padding " * 4_000 + "\n" + small
-    for _ in range(3):
+    for i in range(20):
+        big = f"# {i} " + "padding " * 12_500 + "\n" + small
         assert (await post(client, big))["data"]["serverInfo"]["version"]
     assert (len(documents), documents.cached_bytes) == (cached, cached_bytes)
 
