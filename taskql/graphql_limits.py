@@ -70,6 +70,9 @@ class DocumentMeter:
         self.operations = [
             d for d in document.definitions if isinstance(d, OperationDefinitionNode)
         ]
+        self.fragment_definitions = [
+            d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        ]
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -158,6 +161,14 @@ class DocumentMeter:
             spread_depth = max(spread_depth, 1 + inner.spread_depth)
         return Measure(depth=depth, aliases=aliases, spreads=spreads, spread_depth=spread_depth)
 
+    def walk_unreached_fragments(self) -> None:
+        """graphql-core validates fragments no operation spreads (and duplicates of a name)
+        too, so their repeated fields are looked at as well."""
+        for definition in self.fragment_definitions:
+            name = definition.name.value
+            if name not in self.summaries or self.fragments[name] is not definition:
+                self.summarise(definition.selection_set)
+
     def measure_operation(self, operation: OperationDefinitionNode) -> Measure:
         summary = self.summarise(operation.selection_set)
         for name, _ in summary.spreads:
@@ -238,6 +249,7 @@ def check(meter: DocumentMeter, limits: Limits) -> list[GraphQLError]:
                     f"'{name}' exceeds maximum operation depth of {limits.max_depth}", operation
                 )
             )
+    meter.walk_unreached_fragments()
     if total_aliases > limits.max_aliases:
         errors.append(too_complex(f"{total_aliases} aliases found. Allowed: {limits.max_aliases}"))
     for response_name, node in meter.repeated_fields[:1]:

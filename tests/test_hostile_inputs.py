@@ -61,6 +61,18 @@ async def test_exponential_fragment_spreads_are_refused_after_linear_work(client
     assert documents.work.selections - before_selections == 3 * n + 2
 
 
+async def test_thirty_concurrent_hostile_documents_stay_linear(client):
+    """30 distinct n=60 documents at once are all refused after 61 fragment measurements
+    each, and /livez answers while they are in flight."""
+    documents = client.app[DOCUMENTS]
+    before = documents.work.fragments
+    hostile = [post(client, doubling_fragments(60, leaf=f"a{i}: __typename")) for i in range(30)]
+    *bodies, livez = await asyncio.gather(*hostile, client.get("/livez"))
+    assert livez.status == 200
+    assert all(codes(body) == {"QUERY_TOO_COMPLEX"} for body in bodies)
+    assert documents.work.fragments - before == 30 * 61
+
+
 async def test_limit_rule_work_grows_linearly_without_the_spread_caps(make_client, settings):
     """With the spread caps lifted, the depth and alias rule still walks each fragment once:
     its work grows by the same amount per fragment for n = 10, 20, 40, 60, and the document
@@ -160,6 +172,13 @@ async def test_one_field_repeated_hundreds_of_times_is_refused(client):
     assert documents.work.selections - before == 800
     ten = await post(client, "{ " + "serverInfo { version } " * 10 + "}")
     assert ten["data"]["serverInfo"]["version"]
+
+
+async def test_repeated_fields_in_a_fragment_no_operation_spreads_are_refused(client):
+    """graphql-core validates unused fragments too, so the limit rule walks them as well."""
+    unused = "fragment Unused on Query { " + "serverInfo { version } " * 400 + "}"
+    body = await post(client, "{ __typename } " + unused)
+    assert codes(body) == {"QUERY_TOO_COMPLEX"}
 
 
 # --- other hostile shapes -----------------------------------------------------------------
