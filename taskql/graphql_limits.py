@@ -9,7 +9,6 @@ recursion depth; a cycle counts as nothing (graphql-core's NoFragmentCyclesRule 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +45,6 @@ class Summary:
     aliases: int = 0
     # (fragment name, field levels above the spread inside this definition)
     spreads: list[tuple[str, int]] = field(default_factory=list)
-    repeated_field: tuple[str, FieldNode] | None = None  # the first over the limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +59,17 @@ class Measure:
 
 NOTHING = Measure(depth=0, aliases=0, spreads=0, spread_depth=0)
 
+# Response name -> [fields merged at this path, the tree below it].
+Tree = dict[str, list[Any]]
+
+
+class TooManyMerged(Exception):
+    """Stops counting at the first path over the cap; caught in this module."""
+
+    def __init__(self, response_name: str) -> None:
+        super().__init__(response_name)
+        self.response_name = response_name
+
 
 class DocumentMeter:
     """Measures the operations of one document; `work` counts the selections walked."""
@@ -70,53 +79,45 @@ class DocumentMeter:
         self.operations = [
             d for d in document.definitions if isinstance(d, OperationDefinitionNode)
         ]
-        self.fragment_definitions = [
-            d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        self.definitions = [
+            d
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
         ]
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.summaries: dict[str, Summary] = {}
         self.measures: dict[str, Measure] = {}
-        self.repeated_fields: list[tuple[str, FieldNode]] = []
-        self.work = 0
+        self.trees: dict[str, Tree] = {}
+        self.work = 0  # selections walked
+        self.merged = 0  # merged-field nodes counted
 
     def summarise(self, selection_set: SelectionSetNode) -> Summary:
         summary = Summary()
-        self._walk(selection_set, 0, summary, Counter())
-        if summary.repeated_field is not None:
-            self.repeated_fields.append(summary.repeated_field)
+        self._walk(selection_set, 0, summary)
         return summary
 
-    def _walk(
-        self, selection_set: SelectionSetNode, level: int, summary: Summary, names: Counter[str]
-    ) -> None:
+    def _walk(self, selection_set: SelectionSetNode, level: int, summary: Summary) -> None:
         # Recursion follows the nesting of the text only, which the parser already bounded.
         for selection in selection_set.selections:
             self.work += 1
             if isinstance(selection, FieldNode):
-                self._walk_field(selection, level, summary, names)
+                self._walk_field(selection, level, summary)
             elif isinstance(selection, InlineFragmentNode):
-                # Its fields merge into the enclosing selection set: same level, same names.
-                self._walk(selection.selection_set, level, summary, names)
+                self._walk(selection.selection_set, level, summary)
             elif isinstance(selection, FragmentSpreadNode):
                 summary.spreads.append((selection.name.value, level))
 
-    def _walk_field(
-        self, node: FieldNode, level: int, summary: Summary, names: Counter[str]
-    ) -> None:
+    def _walk_field(self, node: FieldNode, level: int, summary: Summary) -> None:
         if node.alias:
             summary.aliases += 1
-        response_name = (node.alias or node.name).value
-        names[response_name] += 1
-        if names[response_name] > self.max_repeated_fields and summary.repeated_field is None:
-            summary.repeated_field = (response_name, node)
         # Introspection fields are not counted, as strawberry's limiter did: GraphiQL's
         # introspection query is deeper than any operation (and off in production).
         if node.selection_set is None or node.name.value.startswith("__"):
             return
         summary.depth = max(summary.depth, level + 1)
-        self._walk(node.selection_set, level + 1, summary, Counter())
+        self._walk(node.selection_set, level + 1, summary)
 
     def fragment_summary(self, name: str) -> Summary:
         summary = self.summaries.get(name)
@@ -161,13 +162,72 @@ class DocumentMeter:
             spread_depth = max(spread_depth, 1 + inner.spread_depth)
         return Measure(depth=depth, aliases=aliases, spreads=spreads, spread_depth=spread_depth)
 
-    def walk_unreached_fragments(self) -> None:
-        """graphql-core validates fragments no operation spreads (and duplicates of a name)
-        too, so their repeated fields are looked at as well."""
-        for definition in self.fragment_definitions:
-            name = definition.name.value
-            if name not in self.summaries or self.fragments[name] is not definition:
-                self.summarise(definition.selection_set)
+    # --- fields merged at one response path -------------------------------------------
+    # graphql-core's OverlappingFieldsCanBeMergedRule compares the fields that answer at one
+    # response path pairwise, then their sub-selections pairwise, level after level: seven
+    # `users` each with seven `edges` each with seven `node` (4 KB) took it seconds. So the
+    # count that matters is how many fields merge at one path, fragments expanded. It is
+    # counted on a tree of response names (one node per path, fragments' trees memoised),
+    # only for documents within the other limits, and stops at the first path over the cap.
+
+    def fragment_tree(self, name: str) -> Tree:
+        stack = [name]
+        expanding: set[str] = set()
+        while stack:
+            current = stack[-1]
+            if current in self.trees:
+                stack.pop()
+                continue
+            if current not in expanding:
+                expanding.add(current)
+                stack.extend(
+                    spread
+                    for spread, _ in self.fragment_summary(current).spreads
+                    if spread in self.fragments
+                    and spread not in self.trees
+                    and spread not in expanding
+                )
+                continue
+            self.trees[current] = self.tree(self.fragments[current].selection_set)
+            stack.pop()
+        return self.trees[name]
+
+    def tree(self, selection_set: SelectionSetNode) -> Tree:
+        """Raises TooManyMerged at the first path more than the cap of fields merge into."""
+        tree: Tree = {}
+        self._into(tree, selection_set)
+        return tree
+
+    def _into(self, tree: Tree, selection_set: SelectionSetNode) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                node = self._count((selection.alias or selection.name).value, 1, tree)
+                if selection.selection_set is not None:
+                    self._into(node[1], selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                self._into(tree, selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                # A fragment being expanded (a cycle) or unknown adds nothing.
+                self._merge(tree, self.trees.get(selection.name.value, {}))
+
+    def _merge(self, into: Tree, tree: Tree) -> None:
+        stack = [(into, tree)]
+        while stack:
+            target, source = stack.pop()
+            for name, (count, children) in source.items():
+                node = self._count(name, count, target)
+                if children:
+                    stack.append((node[1], children))
+
+    def _count(self, name: str, count: int, tree: Tree) -> list[Any]:
+        self.merged += 1
+        node = tree.get(name)
+        if node is None:
+            node = tree[name] = [0, {}]
+        node[0] += count
+        if node[0] > self.max_repeated_fields:
+            raise TooManyMerged(name)
+        return node
 
     def measure_operation(self, operation: OperationDefinitionNode) -> Measure:
         summary = self.summarise(operation.selection_set)
@@ -203,6 +263,7 @@ class WorkCounter:
     def __init__(self) -> None:
         self.selections = 0
         self.fragments = 0
+        self.merged = 0
 
 
 def document_limits_rule(limits: Limits, counter: WorkCounter) -> type[ValidationRule]:
@@ -215,6 +276,7 @@ def document_limits_rule(limits: Limits, counter: WorkCounter) -> type[Validatio
                 self.report_error(error)
             counter.selections += meter.work
             counter.fragments += len(meter.summaries)
+            counter.merged += meter.merged
             return self.SKIP  # everything was measured above; no need to visit the nodes
 
     return DocumentLimits
@@ -225,42 +287,65 @@ def check(meter: DocumentMeter, limits: Limits) -> list[GraphQLError]:
     total_aliases = 0
     for operation in meter.operations:
         measure = meter.measure_operation(operation)
-        name = operation.name.value if operation.name else "anonymous"
         total_aliases += measure.aliases
-        if measure.spread_depth > limits.max_fragment_depth:
-            errors.append(
-                too_complex(
-                    f"'{name}' nests fragment spreads {measure.spread_depth} deep. "
-                    f"Allowed: {limits.max_fragment_depth}",
-                    operation,
-                )
-            )
-        if measure.spreads > limits.max_fragment_spreads:
-            errors.append(
-                too_complex(
-                    f"'{name}' expands to {measure.spreads} fragment spreads. "
-                    f"Allowed: {limits.max_fragment_spreads}",
-                    operation,
-                )
-            )
+        name = operation.name.value if operation.name else "anonymous"
+        errors += _check_measure(f"'{name}'", measure, limits, operation)
         if measure.depth > limits.max_depth:
             errors.append(
                 too_complex(
                     f"'{name}' exceeds maximum operation depth of {limits.max_depth}", operation
                 )
             )
-    meter.walk_unreached_fragments()
+    # graphql-core validates fragments no operation spreads too: same caps on spreads.
+    for name, fragment in meter.fragments.items():
+        if name not in meter.measures:
+            measure = meter.measure_fragment(name)
+            errors += _check_measure(f"Fragment '{name}'", measure, limits, fragment)
     if total_aliases > limits.max_aliases:
         errors.append(too_complex(f"{total_aliases} aliases found. Allowed: {limits.max_aliases}"))
-    for response_name, node in meter.repeated_fields[:1]:
+    if not errors:
+        errors += _check_merged_fields(meter, limits)
+    return errors
+
+
+def _check_measure(what: str, measure: Measure, limits: Limits, node: Node) -> list[GraphQLError]:
+    errors: list[GraphQLError] = []
+    if measure.spread_depth > limits.max_fragment_depth:
         errors.append(
             too_complex(
-                f"'{response_name}' is selected more than {limits.max_repeated_fields} times "
-                "in one selection set.",
+                f"{what} nests fragment spreads {measure.spread_depth} deep. "
+                f"Allowed: {limits.max_fragment_depth}",
+                node,
+            )
+        )
+    if measure.spreads > limits.max_fragment_spreads:
+        errors.append(
+            too_complex(
+                f"{what} expands to {measure.spreads} fragment spreads. "
+                f"Allowed: {limits.max_fragment_spreads}",
                 node,
             )
         )
     return errors
+
+
+def _check_merged_fields(meter: DocumentMeter, limits: Limits) -> list[GraphQLError]:
+    try:
+        for name in meter.fragments:
+            meter.fragment_tree(name)
+        for definition in meter.definitions:
+            # Operations, and fragments defined twice under one name (graphql-core sees both).
+            if meter.fragments.get(getattr(definition.name, "value", "")) is not definition:
+                meter.tree(definition.selection_set)
+    except TooManyMerged as too_many:
+        return [
+            too_complex(
+                f"'{too_many.response_name}' is selected more than "
+                f"{limits.max_repeated_fields} times at one place of the response "
+                "(repeated parents and fragments included)."
+            )
+        ]
+    return []
 
 
 class NoIntrospection(NoSchemaIntrospectionCustomRule):

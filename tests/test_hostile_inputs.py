@@ -17,7 +17,11 @@ from taskql.settings import load_settings
 from tests.conftest import with_overrides
 
 # Not limited by fragment spreads: the limit rule itself must stay linear without the caps.
-UNCAPPED = {"max_fragment_spreads": 10**30, "max_fragment_depth": 10_000}
+UNCAPPED = {
+    "max_fragment_spreads": 10**30,
+    "max_fragment_depth": 10_000,
+    "max_repeated_fields": 10**30,
+}
 PRODUCTION_GRAPHQL = {"introspection": False, "field_suggestions": False}
 
 
@@ -144,16 +148,20 @@ async def test_fragment_cycles_are_reported_by_graphql_core(client):
     assert any("Cannot spread fragment 'A' within itself" in e["message"] for e in body["errors"])
 
 
-async def test_many_distinct_fragments_stop_at_the_spread_cap(client):
-    """Up to graphql.max_fragment_spreads distinct fragments run; one more is refused
-    before graphql-core compares them pairwise."""
+async def test_many_distinct_fragments_stop_at_the_caps(client):
+    """Distinct fragments selecting one field side by side: ten run; 200 merge too many
+    fields at one place; 201 are over graphql.max_fragment_spreads. graphql-core never
+    compares them pairwise."""
 
     def distinct(count: int) -> str:
         spreads = " ".join(f"...F{i}" for i in range(count))
         fragments = " ".join(f"fragment F{i} on Query {{ __typename }}" for i in range(count))
         return f"{{ {spreads} }} {fragments}"
 
-    assert await post(client, distinct(200)) == {"data": {"__typename": "Query"}}
+    assert await post(client, distinct(10)) == {"data": {"__typename": "Query"}}
+    body = await post(client, distinct(200))
+    assert codes(body) == {"QUERY_TOO_COMPLEX"}
+    assert "'__typename' is selected more than 10 times" in body["errors"][0]["message"]
     body = await post(client, distinct(201))
     assert codes(body) == {"QUERY_TOO_COMPLEX"}
     assert "expands to 201 fragment spreads. Allowed: 200" in body["errors"][0]["message"]
@@ -167,11 +175,36 @@ async def test_one_field_repeated_hundreds_of_times_is_refused(client):
     body = await post(client, "{ " + "serverInfo { version } " * 400 + "}")
     assert codes(body) == {"QUERY_TOO_COMPLEX"}
     assert body["errors"][0]["message"] == (
-        "'serverInfo' is selected more than 10 times in one selection set."
+        "'serverInfo' is selected more than 10 times at one place of the response "
+        "(repeated parents and fragments included)."
     )
     assert documents.work.selections - before == 800
     ten = await post(client, "{ " + "serverInfo { version } " * 10 + "}")
     assert ten["data"]["serverInfo"]["version"]
+
+
+async def test_fields_merged_across_repeated_parents_are_refused(client):
+    """Seven `users`, each with seven `edges`, each with seven `node` (4 KB) merge 49 fields
+    at users.edges: graphql-core's overlapping-fields rule took seconds on it; refused first."""
+    edges = "edges { " + "node { id } " * 7 + "} "
+    body = await post(client, "{ " + ("users { " + edges * 7 + "} ") * 7 + "}")
+    assert codes(body) == {"QUERY_TOO_COMPLEX"}
+    assert "is selected more than 10 times at one place" in body["errors"][0]["message"]
+
+
+async def test_fields_merged_through_fragments_are_counted(client):
+    """Ten fragments each selecting serverInfo, spread side by side: 11 fields merge at
+    serverInfo, refused; ten of them run."""
+    fragments = " ".join(
+        f"fragment F{i} on Query {{ serverInfo {{ version }} }}" for i in range(11)
+    )
+    spreads = " ".join(f"...F{i}" for i in range(11))
+    body = await post(client, f"{{ serverInfo {{ version }} {spreads} }} {fragments}")
+    assert codes(body) == {"QUERY_TOO_COMPLEX"}
+    fewer = " ".join(f"...F{i}" for i in range(9))
+    fragments = " ".join(f"fragment F{i} on Query {{ serverInfo {{ version }} }}" for i in range(9))
+    body = await post(client, f"{{ serverInfo {{ version }} {fewer} }} {fragments}")
+    assert body["data"]["serverInfo"]["version"]
 
 
 async def test_repeated_fields_in_a_fragment_no_operation_spreads_are_refused(client):
