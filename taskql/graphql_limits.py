@@ -5,6 +5,11 @@ strawberry's depth and alias limiters expand every fragment spread where it occu
 each fragment is measured once (memoised), then operations add the fragments' measures up.
 A fragment chain is resolved with an explicit stack, so no limit depends on Python's
 recursion depth; a cycle counts as nothing (graphql-core's NoFragmentCyclesRule reports it).
+
+What is limited, per operation: field depth, aliases (whole document), fragment spreads once
+expanded, how deep spreads nest, and how many fields merge at one response path (what
+graphql-core's overlapping-fields rule compares pairwise). Every error carries
+QUERY_TOO_COMPLEX itself. The rule that refuses introspection is here too.
 """
 
 from __future__ import annotations
@@ -72,7 +77,8 @@ class TooManyMerged(Exception):
 
 
 class DocumentMeter:
-    """Measures the operations of one document; `work` counts the selections walked."""
+    """Measures the definitions of one document, each once; `work` and `merged` count what
+    it walked, for the tests that prove it linear."""
 
     def __init__(self, document: DocumentNode, max_repeated_fields: int) -> None:
         self.max_repeated_fields = max_repeated_fields

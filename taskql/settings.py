@@ -84,7 +84,7 @@ class GraphQLSettings:
     # Fragment spreads an operation expands to, and how deep spreads nest inside spreads.
     max_fragment_spreads: int
     max_fragment_depth: int
-    # Fields sharing one response name in one selection set (compared pairwise when validated).
+    # Fields merged at one response path, fragments expanded (compared pairwise when validated).
     max_repeated_fields: int
     # The parse/validation cache: total bytes of the texts kept (their trees take 50-100x),
     # and the biggest text worth keeping.
