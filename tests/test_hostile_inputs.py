@@ -7,13 +7,18 @@ walked, documents the cache keeps), never with a clock; each case goes through t
 from __future__ import annotations
 
 import asyncio
+import os
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 
 from taskql.graphql_documents import DOCUMENTS
 from taskql.settings import load_settings
+from tests.cli import GOOD_SECRET, free_port, serving, taskql_env
 from tests.conftest import with_overrides
 
 # Not limited by fragment spreads: the limit rule itself must stay linear without the caps.
@@ -410,3 +415,39 @@ async def test_no_did_you_mean_when_suggestions_are_off(make_client, settings, q
     chatty = await make_client(settings)
     body = await post(chatty, query, variables)
     assert "Did you mean" in str(body["errors"])
+
+
+def test_production_server_refuses_hostile_documents(tmp_path: Path):
+    """`taskql serve` in production: the 2^60 fragment document, introspection and field
+    hints are refused by the real process, which keeps answering /livez."""
+    port = free_port()
+    database = os.environ.get("TASKQL_DATABASE__URL") or f"sqlite://{tmp_path}/prod.sqlite3"
+    env = taskql_env(
+        TASKQL_ENV="production",
+        TASKQL_AUTH__JWT_SECRET=GOOD_SECRET,
+        TASKQL_SERVER__HOST="127.0.0.1",
+        TASKQL_DATABASE__URL=database,
+        TASKQL_DATABASE__MIGRATE_ON_START="true",
+    )
+
+    def graphql(query: str) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/graphql",
+            data=orjson.dumps({"query": query}),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            body: dict[str, Any] = orjson.loads(response.read())
+            return body
+
+    with serving("serve", "--port", str(port), port=port, env=env):
+        assert codes(graphql(doubling_fragments(60))) == {"QUERY_TOO_COMPLEX"}
+        refused = graphql("{ __schema { queryType { name } } }")
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        typo = graphql("{ serverInfo { versio } }")
+        assert codes(typo) == {"VALIDATION_ERROR"}
+        assert "Did you mean" not in typo["errors"][0]["message"]
+        assert graphql("{ __typename }") == {"data": {"__typename": "Query"}}
+        livez = f"http://127.0.0.1:{port}/livez"
+        with urllib.request.urlopen(livez, timeout=5) as response:
+            assert response.status == 200
