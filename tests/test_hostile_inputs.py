@@ -276,6 +276,17 @@ async def test_huge_variable_objects_are_refused_per_variable(client):
     assert len(body["errors"]) <= 51  # graphql-core stops coercing after 50 errors
 
 
+async def test_json_nested_beyond_the_decoder_is_a_400(client):
+    """Variables nested 5,000 lists deep stop the JSON decoder: a 400, not a 500."""
+    body = '{"query": "query($x: [String]) { __typename }", "variables": {"x": '
+    body += "[" * 5_000 + "]" * 5_000 + "}}"
+    response = await client.post(
+        "/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert codes(await response.json()) == {"BAD_REQUEST"}
+
+
 # --- 3. the document cache -------------------------------------------------------------
 
 
