@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import cast
+from typing import Any, cast
 
 import aiohttp_cors
 import strawberry
@@ -12,13 +12,14 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from aiohttp_remotes import XForwardedStrict
 from strawberry.extensions import SchemaExtension
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from schema import build_schema
 from taskql.app_keys import DATABASE_READY, SETTINGS
 from taskql.background import in_background
 from taskql.database import apply_migrations_in_app, open_orm, ping
 from taskql.graphiql import add_graphiql_routes
-from taskql.graphql_documents import CachedDocuments, QueryDocuments
+from taskql.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
 from taskql.graphql_execution import PlainFieldExecutor
 from taskql.graphql_view import RecordOperationName, TaskQLView
 from taskql.health import healthz, livez
@@ -49,8 +50,12 @@ def create_app(
     app.cleanup_ctx.append(in_background(_wait_for_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
 
+    app[DOCUMENTS] = QueryDocuments(settings.graphql)
     schema = schema_factory(
-        extensions=_schema_extensions(settings), execution_context_class=PlainFieldExecutor
+        extensions=_schema_extensions(app[DOCUMENTS]),
+        execution_context_class=(
+            PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor
+        ),
     )
     guard_string_inputs(
         schema._schema,  # noqa: SLF001 - strawberry's graphql-core schema
@@ -60,6 +65,12 @@ def create_app(
         schema=schema,
         graphql_ide="graphiql" if settings.server.graphiql else None,
         allowed_origins=settings.server.cors_origins,
+        # Nothing to subscribe to: without protocols every WebSocket handshake is refused.
+        subscription_protocols=(
+            (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
+            if schema.subscription is not None
+            else ()
+        ),
     )
     graphql_routes = [
         app.router.add_route("GET", "/graphql", view),
@@ -89,11 +100,19 @@ class TrustedProxies(XForwardedStrict):
         return json_error(400, "X-Forwarded-* headers are accepted from trusted proxies only.")
 
 
-def _schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+def _schema_extensions(documents: QueryDocuments) -> list[Callable[[], SchemaExtension]]:
     # Factories, not instances: strawberry builds fresh extension objects per operation,
     # while the document cache is shared by the whole app.
-    documents = QueryDocuments(settings.graphql)
     return [lambda: CachedDocuments(documents), RecordOperationName]
+
+
+class QuietPlainFieldExecutor(PlainFieldExecutor):
+    """Variable coercion errors without "Did you mean ..." hints (graphql.field_suggestions
+    off): they would name enum values and input fields to a stranger probing the schema."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        return super().build(*args, **{**kwargs, "hide_suggestions": True})
 
 
 def _allow_cors(app: web.Application, settings: Settings, routes: list[web.AbstractRoute]) -> None:

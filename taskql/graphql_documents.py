@@ -1,72 +1,123 @@
 """Parse and validate each distinct query text once per process, with the size limits built in.
 
 Frontends send a handful of fixed operations, so caching pays on almost every request. We do
-not use strawberry's ParserCache/ValidationCache with its depth and alias limiters: the
-limiters build new rule classes for every request, and those classes are part of the
-validation cache's key, so it never hits; the key also holds the parsed document, a frozen
-dataclass whose hash walks the whole tree each time. Keying on the query text (a string
-hashes once) makes a repeated operation cost two dictionary lookups.
+not use strawberry's ParserCache/ValidationCache: their key holds the parsed document, a
+frozen dataclass whose hash walks the whole tree each time. Here the key is a digest of the
+text, the cache is bounded by the total size of the texts it keeps, and a text too big to be
+a frontend's operation is parsed and validated every time but never kept (so nobody can fill
+the memory with distinct 1 MB documents).
+
+Validation runs in two passes: our limit rule (taskql.graphql_limits, linear in the
+document) first, and graphql-core's rules only for documents within the limits, so no rule
+ever sees a document whose fragments expand beyond them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse, validate
+from aiohttp import web
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from taskql.graphql_limits import Limits, NoIntrospection, WorkCounter, document_limits_rule
 from taskql.settings import GraphQLSettings
+
+Rules = tuple[type[ASTValidationRule], ...]
+
+
+@dataclass(slots=True)
+class CachedDocument:
+    document: DocumentNode
+    size: int  # bytes of text charged to the cache
+    rules: Rules | None = None  # the rules `errors` was found with
+    errors: list[GraphQLError] | None = None
 
 
 class QueryDocuments:
-    """One per app: bounded LRU caches from query text to document and validation errors."""
+    """One per app: a byte-bounded LRU cache from a digest of the text to document and verdict."""
 
-    def __init__(self, limits: GraphQLSettings, *, maxsize: int = 512) -> None:
-        self.max_tokens = limits.max_tokens
-        self.limit_rules: tuple[type[ASTValidationRule], ...] = (
-            depth_limit_rule(limits.max_depth, None, None),
-            alias_limit_rule(limits.max_aliases),
-        )
-        self.maxsize = maxsize
-        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
-        self._errors: OrderedDict[str, list[GraphQLError]] = OrderedDict()
+    def __init__(self, settings: GraphQLSettings) -> None:
+        self.max_tokens = settings.max_tokens
+        self.capacity_bytes = settings.document_cache_text_bytes
+        self.max_document_bytes = settings.document_cache_max_text_bytes
+        self.hide_suggestions = not settings.field_suggestions
+        self.work = WorkCounter()
+        self.limit_rules: Rules = (document_limits_rule(Limits.from_settings(settings), self.work),)
+        # strawberry adds these two when it validates; our cached validation replaces its own.
+        self.extra_rules: Rules = (MaybeNullValidationRule, OneOfInputValidationRule)
+        if not settings.introspection:
+            self.extra_rules += (NoIntrospection,)
+        self._entries: OrderedDict[bytes, CachedDocument] = OrderedDict()
+        self.cached_bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def parse(self, query: str) -> DocumentNode:
-        document: DocumentNode | None = self._recall(self._documents, query)
-        if document is None:
-            # A syntax error or an over-long document raises and is not cached.
-            document = parse(query, max_tokens=self.max_tokens)
-            self._remember(self._documents, query, document)
+        key = self._key(query)
+        entry = self._recall(key)
+        if entry is not None:
+            return entry.document
+        # A syntax error or an over-long document raises here and is not cached.
+        document = parse(query, max_tokens=self.max_tokens)
+        if key is not None:
+            self._remember(key, CachedDocument(document, len(key[1])))
         return document
 
     def validate(
-        self,
-        query: str,
-        schema: Any,
-        document: DocumentNode,
-        rules: tuple[type[ASTValidationRule], ...],
+        self, query: str, schema: GraphQLSchema, document: DocumentNode, rules: Rules
     ) -> list[GraphQLError]:
-        errors: list[GraphQLError] | None = self._recall(self._errors, query)
-        if errors is None:
-            errors = validate(schema, document, (*rules, *self.limit_rules))
-            self._remember(self._errors, query, errors)
-        return list(errors)
+        entry = self._recall(self._key(query))
+        if entry is None:  # too big to keep, or evicted since it was parsed
+            return self._validate(schema, document, rules)
+        if entry.errors is None or entry.rules != rules:
+            entry.errors = self._validate(schema, entry.document, rules)
+            entry.rules = rules
+        return list(entry.errors)
 
-    @staticmethod
-    def _recall(cache: OrderedDict[str, Any], query: str) -> Any:
-        value = cache.get(query)
-        if value is not None:
-            cache.move_to_end(query)
-        return value
+    def _validate(
+        self, schema: GraphQLSchema, document: DocumentNode, rules: Rules
+    ) -> list[GraphQLError]:
+        errors = validate(schema, document, self.limit_rules)
+        if errors:
+            return errors
+        return validate(
+            schema, document, (*rules, *self.extra_rules), hide_suggestions=self.hide_suggestions
+        )
 
-    def _remember(self, cache: OrderedDict[str, Any], query: str, value: object) -> None:
-        cache[query] = value
-        if len(cache) > self.maxsize:
-            cache.popitem(last=False)
+    def _key(self, query: str) -> tuple[bytes, bytes] | None:
+        """(digest, text), or None for a text too big to keep: parsed on every request."""
+        text = query.encode("utf-8", "surrogatepass")
+        if len(text) > self.max_document_bytes:
+            return None
+        return hashlib.blake2b(text, digest_size=32).digest(), text
+
+    def _recall(self, key: tuple[bytes, bytes] | None) -> CachedDocument | None:
+        if key is None:
+            return None
+        entry = self._entries.get(key[0])
+        if entry is not None:
+            self._entries.move_to_end(key[0])
+        return entry
+
+    def _remember(self, key: tuple[bytes, bytes], entry: CachedDocument) -> None:
+        if entry.size > self.capacity_bytes:
+            return
+        self._entries[key[0]] = entry
+        self.cached_bytes += entry.size
+        while self.cached_bytes > self.capacity_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self.cached_bytes -= evicted.size
+
+
+# The app's document cache, so tests (and metrics) can see what it holds.
+DOCUMENTS = web.AppKey("documents", QueryDocuments)
 
 
 class CachedDocuments(SchemaExtension):

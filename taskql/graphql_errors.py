@@ -4,7 +4,7 @@ Applied to every result the view sends (parse, validation and execution errors a
 one place decides:
 - our AppErrors keep their message and extensions;
 - GraphQL syntax and validation errors keep their message (the client's fault, and useful);
-- the query-size limiters' errors become QUERY_TOO_COMPLEX;
+- the parser's size limits become QUERY_TOO_COMPLEX (our own limit rules carry the code);
 - a database that cannot be reached becomes SERVICE_UNAVAILABLE;
 - anything else is logged once with its traceback and becomes INTERNAL_ERROR + request id.
 """
@@ -22,13 +22,12 @@ from taskql.logging import get_logger
 
 log = get_logger("taskql.graphql")
 
-# Messages of strawberry's QueryDepthLimiter, MaxAliasesLimiter and MaxTokensLimiter.
-# Messages of the size limits (taskql.graphql_documents): graphql-core's token limit and
-# strawberry's depth and alias rules, which carry no code of their own.
+# graphql-core's parser raises one error class for every syntax error, so its two size
+# limits (token count, nesting) are told apart by message. The limit rules of
+# taskql.graphql_limits set their code themselves.
 COMPLEXITY_MARKERS = (
     "tokens. Parsing aborted.",
-    "exceeds maximum operation depth",
-    "aliases found. Allowed",
+    "Document is nested too deeply.",
 )
 UNAVAILABLE_ERRORS = (
     DBConnectionError,

@@ -76,9 +76,17 @@ class TaskQLView(GraphQLView[Context, None]):
         return process_result(result)
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        if not self.websocket_subprotocols and _asks_for_websocket(request):
+            # strawberry would accept the handshake (101) and only then close it; and the
+            # limits middleware lets upgrades run without the request timeout. Refuse it.
+            return json_error(400, "This endpoint does not accept WebSocket connections.")
         try:
             return await self.run(request=request)
         except HTTPException as error:
             return json_error(error.status_code, error.reason)
         except StrawberryGraphQLError as error:
             return json_error(400, error.message)
+
+
+def _asks_for_websocket(request: web.Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"

@@ -83,6 +83,18 @@ class GraphQLSettings:
     page_size_max: int
     # Longest text any argument or input field takes (taskql.string_inputs).
     max_string_length: int
+    # Fragment spreads an operation expands to, and how deep spreads nest inside spreads.
+    max_fragment_spreads: int
+    max_fragment_depth: int
+    # Fields merged at one response path, fragments expanded (compared pairwise when validated).
+    max_repeated_fields: int
+    # The parse/validation cache: total bytes of the texts kept (their trees take 50-100x),
+    # and the biggest text worth keeping.
+    document_cache_text_bytes: int
+    document_cache_max_text_bytes: int
+    # __schema / __type answered (off in production), and "Did you mean" hints in errors.
+    introspection: bool
+    field_suggestions: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +198,15 @@ def _build(env: str, raw: Any) -> Settings:
             page_size_max=_int(graphql, "graphql.page_size_max", low=1),
             # No lower than the longest limit of a field of its own (a description's 2,000).
             max_string_length=_int(graphql, "graphql.max_string_length", low=2000),
+            max_fragment_spreads=_int(graphql, "graphql.max_fragment_spreads", low=1),
+            max_fragment_depth=_int(graphql, "graphql.max_fragment_depth", low=1),
+            max_repeated_fields=_int(graphql, "graphql.max_repeated_fields", low=1),
+            document_cache_text_bytes=_int(graphql, "graphql.document_cache_text_bytes", low=0),
+            document_cache_max_text_bytes=_int(
+                graphql, "graphql.document_cache_max_text_bytes", low=0
+            ),
+            introspection=_bool(graphql, "graphql.introspection"),
+            field_suggestions=_bool(graphql, "graphql.field_suggestions"),
         ),
         auth=_auth(env, auth),
     )

@@ -129,10 +129,11 @@ async def test_every_log_line_of_a_request_has_its_id(client, logs):
 
 def test_documents_are_parsed_and_validated_once_per_text(settings):
     """A repeated operation reuses its parsed document and validation verdict; the cache
-    is bounded."""
-    documents = QueryDocuments(settings.graphql, maxsize=2)
-    schema = build_schema()._schema
+    is bounded by the bytes of the texts it keeps."""
     query = "{ serverInfo { version } }"
+    limited = with_overrides(settings, graphql={"document_cache_text_bytes": 2 * len(query)})
+    documents = QueryDocuments(limited.graphql)
+    schema = build_schema()._schema
     first = documents.parse(query)
     assert documents.parse(query) is first
     assert documents.validate(query, schema, first, tuple(specified_rules)) == []
@@ -140,5 +141,5 @@ def test_documents_are_parsed_and_validated_once_per_text(settings):
     errors = documents.validate(bad, schema, documents.parse(bad), tuple(specified_rules))
     assert "colour" in errors[0].message
     documents.parse("{ a: serverInfo { version } }")
-    documents.parse("{ b: serverInfo { version } }")
-    assert documents.parse(query) is not first  # evicted: at most maxsize documents kept
+    assert len(documents) == 1  # the two before it were dropped to make room
+    assert documents.parse(query) is not first
