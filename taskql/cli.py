@@ -12,7 +12,7 @@ import orjson
 
 from taskql.logging import configure_logging, get_logger
 from taskql.paths import project_root
-from taskql.settings import ConfigError, Settings, load_settings
+from taskql.settings import DEVELOPMENT_SECRET_FILE, ConfigError, Settings, load_settings
 
 SCHEMA_FILE = project_root() / "schema" / "schema.graphql"
 EXIT_CONFIG = 2
@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(level=settings.logging.level, json_output=settings.logging.format == "json")
     if settings.auth.secret_generated and args.command == "serve":
         get_logger("taskql").warning(
-            "auth.jwt_secret is not set: using a random secret for this process only; "
+            "auth.jwt_secret is not set: using the generated development secret kept in "
+            f"{DEVELOPMENT_SECRET_FILE} (set TASKQL_AUTH__JWT_SECRET outside development)"
+            if settings.environment == "development"
+            else "auth.jwt_secret is not set: using a random secret for this process only; "
             "tokens will not survive a restart (set TASKQL_AUTH__JWT_SECRET)"
         )
     result: int = args.handler(settings, args)
