@@ -28,6 +28,7 @@ def run_taskql(
         [sys.executable, "-m", "taskql.cli", *args],
         env=env,
         cwd=ROOT,
+        input="",  # stdin is an empty pipe, never the terminal pytest runs in
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -43,3 +43,16 @@ async def test_create_admin_refuses_a_weak_password(client, settings):
     assert result.returncode == 1
     assert "password" in result.stderr
     assert await user_models.get_by_email(email="weak@example.test") is None
+
+
+async def test_create_admin_without_a_terminal_or_password_says_so(client, settings):
+    """No TASKQL_ADMIN_PASSWORD and no terminal to prompt on: one clear line, exit 2, no user."""
+    result = await asyncio.to_thread(
+        run_taskql, "create-admin", "--email", "notty@example.test", env=env_for(settings)
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "TASKQL_ADMIN_PASSWORD" in lines[0]
+    assert await user_models.get_by_email(email="notty@example.test") is None
