@@ -31,8 +31,12 @@ log = get_logger("taskql.create_admin")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--display-name", default="Administrator")
+    parser.add_argument("--email", required=True, help="the admin's sign-in email")
+    parser.add_argument(
+        "--display-name",
+        default="Administrator",
+        help="name shown for a new admin (default: %(default)s)",
+    )
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
