@@ -9,6 +9,8 @@ Every image path P lives at image_root/P.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -26,6 +28,8 @@ from tests.dockerfile import copy_from_context, stage
 
 PACKAGE_FILES = ("*.py", "*.graphql")
 BUILD_WHEELS = "pip wheel --wheel-dir /wheels ."
+PIP = [sys.executable, "-m", "pip"]
+DEPENDENCY_CACHE = ROOT / "data" / "install-path-venvs"
 
 
 def run_command(run_arguments: str) -> str:
@@ -49,6 +53,31 @@ def clean_context(destination: Path) -> Path:
     return destination
 
 
+def venv_with_dependencies(wheel: Path, venv: Path) -> None:
+    """A venv at `venv` holding only the dependencies the wheel declares (from the package
+    index and pip's cache). Installing them is the slow part, so a venv of them is kept in
+    data/ under a key of those declarations and the Python version, and copied."""
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in archive.namelist() if n.endswith("/METADATA")))
+    requirements = sorted(
+        line.split(":", 1)[1].strip()
+        for line in metadata.decode().splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    )
+    key = hashlib.sha256("\n".join([sys.version, *requirements]).encode()).hexdigest()[:16]
+    cached = DEPENDENCY_CACHE / key
+    if not cached.exists():
+        staging = DEPENDENCY_CACHE / f"{key}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        run([sys.executable, "-m", "venv", "--without-pip", str(staging)])  # no pip: faster
+        run([*PIP, "--python", str(staging / "bin" / "python"), "install", "-q", *requirements])
+        with contextlib.suppress(OSError):  # another run cached the same set meanwhile
+            staging.rename(cached)
+        shutil.rmtree(staging, ignore_errors=True)
+    # A venv works from a copy: its python finds pyvenv.cfg next to itself.
+    shutil.copytree(cached, venv, symlinks=True)
+
+
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
@@ -65,14 +94,15 @@ def image_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert [run_command(value) for value in build.arguments("RUN")] == [BUILD_WHEELS]
     copy_from_context(build, context, root)
     source = root / build.workdir().relative_to("/")
-    pip = [sys.executable, "-m", "pip"]
-    # Only our wheel: the fresh venv gets the dependencies from the index and pip's cache,
-    # which proves the wheel declares all of them.
-    run([*pip, "wheel", "--no-deps", "--wheel-dir", str(root / "wheels"), "."], cwd=source)
+    run([*PIP, "wheel", "--no-deps", "--wheel-dir", str(root / "wheels"), "."], cwd=source)
     wheel = next((root / "wheels").glob("taskql-*.whl"))
     venv = root / "opt" / "venv"
-    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])  # no pip of its own: faster
-    run([*pip, "--python", str(venv / "bin" / "python"), "install", "--quiet", str(wheel)])
+    venv_with_dependencies(wheel, venv)
+    python = str(venv / "bin" / "python")
+    run([*PIP, "--python", python, "install", "--quiet", "--no-deps", str(wheel)])
+    # The venv holds the wheel's declared dependencies and nothing else: if one were missing,
+    # this check (and the imports below) would fail.
+    run([*PIP, "--python", python, "check"])
     copy_from_context(stage("runtime"), context, root)
     return root
 
@@ -115,10 +145,10 @@ def test_the_installed_command_migrates_serves_and_passes_the_healthcheck(
         env["TASKQL_DATABASE__URL"] = settings.database.url
     env.pop("PYTHONPATH", None)
 
-    run(["taskql", "migrate"], env=env, cwd=app)
     command = [*runtime.exec_form("ENTRYPOINT"), *runtime.exec_form("CMD")]
     program = [shutil.which(command[0], path=env["PATH"]) or command[0]]
     assert program[0].startswith(str(image_root)), "taskql must come from the image's venv"
+    run([*program, "migrate"], env=env, cwd=app)
     with serving(*command[1:], program=program, port=port, env=env, cwd=app) as server:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             assert response.status == 200
