@@ -12,7 +12,7 @@ import orjson
 
 from taskql.logging import configure_logging, get_logger
 from taskql.paths import project_root
-from taskql.settings import ConfigError, Settings, load_settings
+from taskql.settings import DEVELOPMENT_SECRET_FILE, ConfigError, Settings, load_settings
 
 SCHEMA_FILE = project_root() / "schema" / "schema.graphql"
 EXIT_CONFIG = 2
@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(level=settings.logging.level, json_output=settings.logging.format == "json")
     if settings.auth.secret_generated and args.command == "serve":
         get_logger("taskql").warning(
-            "auth.jwt_secret is not set: using a random secret for this process only; "
+            "auth.jwt_secret is not set: using the generated development secret kept in "
+            f"{DEVELOPMENT_SECRET_FILE} (set TASKQL_AUTH__JWT_SECRET outside development)"
+            if settings.environment == "development"
+            else "auth.jwt_secret is not set: using a random secret for this process only; "
             "tokens will not survive a restart (set TASKQL_AUTH__JWT_SECRET)"
         )
     result: int = args.handler(settings, args)
@@ -36,33 +39,69 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="taskql", description="TaskQL GraphQL API server")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="taskql",
+        description="TaskQL GraphQL API server.",
+        epilog="Settings come from settings.toml and TASKQL_* environment variables "
+        "(TASKQL_ENV picks development, test or production); `taskql check-config` shows them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the API (GraphiQL at /graphql)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, help="processes sharing the port (SO_REUSEPORT)")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API (GraphiQL at /graphql)",
+        description="Serve the GraphQL API at /graphql, with /healthz for probes, until SIGTERM "
+        "or Ctrl-C; in-flight requests get server.shutdown_timeout_seconds to finish.",
+    )
+    serve.add_argument("--host", help="address to bind (overrides TASKQL_SERVER__HOST)")
+    serve.add_argument("--port", type=int, help="port to bind (overrides TASKQL_SERVER__PORT)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port with SO_REUSEPORT (overrides TASKQL_SERVER__WORKERS)",
+    )
     serve.set_defaults(handler=_serve)
 
-    migrate = commands.add_parser("migrate", help="apply the committed migrations")
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply the committed migrations",
+        description="Apply the committed migrations that the database in database.url "
+        "(TASKQL_DATABASE__URL) has not applied yet; safe to run again.",
+    )
     migrate.set_defaults(handler=_migrate)
 
     make = commands.add_parser(
-        "make-migrations", help="write the next migration of both dialects from the models"
+        "make-migrations",
+        help="write the next migration of both dialects from the models",
+        description="Write the next migration of both dialects (migrations/sqlite and "
+        "migrations/postgres) from the changes to the models; needs no database.",
     )
-    make.add_argument("name")
+    make.add_argument("name", help="what the migration does, used in its file name")
     make.set_defaults(handler=_make_migrations)
 
-    export = commands.add_parser("export-schema", help="write the SDL to schema/schema.graphql")
-    export.add_argument("--output", type=Path, default=SCHEMA_FILE)
+    export = commands.add_parser(
+        "export-schema",
+        help="write the SDL to schema/schema.graphql",
+        description="Write the GraphQL schema (SDL) that CI compares with the committed snapshot.",
+    )
+    export.add_argument(
+        "--output", type=Path, default=SCHEMA_FILE, help="file to write (default: %(default)s)"
+    )
     export.set_defaults(handler=_export_schema)
 
-    check = commands.add_parser("check-config", help="print the effective settings, redacted")
+    check = commands.add_parser(
+        "check-config",
+        help="print the effective settings, redacted",
+        description="Print the effective settings as JSON, secrets redacted; exit 2 with the "
+        "setting's name if one is invalid.",
+    )
     check.set_defaults(handler=_check_config)
 
     admin = commands.add_parser(
-        "create-admin", help="create an admin (password from TASKQL_ADMIN_PASSWORD or a prompt)"
+        "create-admin",
+        help="create an admin (password from TASKQL_ADMIN_PASSWORD or a prompt)",
+        description="Create an admin, or promote the existing user with that email. The password "
+        "comes from TASKQL_ADMIN_PASSWORD or, in a terminal, a prompt: never from an argument.",
     )
     _create_admin_arguments(admin)
     admin.set_defaults(handler=_create_admin)

@@ -16,7 +16,7 @@ from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
 from resolvers.loaders import build_loaders
-from taskql.app_keys import OPERATION_NAME, REQUEST_ID, SETTINGS
+from taskql.app_keys import OPERATION_NAME, REQUEST_ID, SETTINGS, USER_ID
 from taskql.auth.authenticate import authenticate
 from taskql.auth.viewer import Viewer
 from taskql.graphiql import graphiql_response
@@ -38,6 +38,8 @@ class RecordOperationName(SchemaExtension):
 class TaskQLView(GraphQLView[Context, None]):
     async def get_context(self, request: web.Request, response: web.StreamResponse) -> Context:
         viewer = await self.authenticate(request)
+        if viewer.user_id is not None:
+            request[USER_ID] = str(viewer.user_id)
         return Context(
             request=request,
             response=response,

@@ -12,7 +12,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from taskql.app_keys import OPERATION_NAME, REQUEST_ID
+from taskql.app_keys import OPERATION_NAME, REQUEST_ID, USER_ID
 from taskql.http_errors import json_error
 from taskql.logging import get_logger
 from taskql.settings import ServerSettings
@@ -38,12 +38,10 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
     started = time.perf_counter()
-    status = 500
+    response: web.StreamResponse | None = None
     try:
         response = await handler(request)
-        status = response.status
     except web.HTTPException as error:
-        status = error.status
         response = json_error(error.status, error.reason, headers=_passthrough(error))
     except Exception:
         log.exception("unhandled error", path=request.path)
@@ -53,9 +51,14 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             "request",
             method=request.method,
             path=request.path,
-            status=status,
+            status=response.status if response is not None else 500,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
             operation=request.get(OPERATION_NAME),
+            # The proxy-resolved address (see app.py), as the rate limits see it.
+            client=request.remote,
+            user_id=request.get(USER_ID),
+            # The body as the handler made it, before gzip; None for a streamed response.
+            response_bytes=response.content_length if response is not None else None,
         )
     response.headers[REQUEST_ID_HEADER] = request_id
     return response

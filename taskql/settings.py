@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +27,8 @@ PLACEHOLDER_PATTERN = re.compile(
     r"change.?me|placeholder|replace.?me|example|^x+$|^secret$", re.IGNORECASE
 )
 MIN_SECRET_LENGTH = 32
+# Development only: the generated JWT secret, relative to the project root (data/ is untracked).
+DEVELOPMENT_SECRET_FILE = Path("data") / ".jwt-secret"
 HOSTNAME_PATTERN = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$"
 )
@@ -241,8 +244,11 @@ def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:
     public_key = str(auth.get("jwt_public_key") or "")
     generated = False
     if algorithm == "HS256":
-        if not secret and env != "production":
-            # Development and tests get a per-process secret: tokens die with the process.
+        if not secret and env == "development":
+            # Kept in data/ so a restart does not sign everybody out of a development server.
+            secret, generated = _development_secret(project_root() / DEVELOPMENT_SECRET_FILE), True
+        elif not secret and env == "test":
+            # Tests get a per-process secret: tokens die with the process.
             secret, generated = secrets.token_urlsafe(48), True
         _check_secret("auth.jwt_secret", secret)
     elif not private_key or not public_key:
@@ -271,6 +277,28 @@ def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:
         login_failure_window_seconds=_int(auth, "auth.login_failure_window_seconds", low=1),
         secret_generated=generated,
     )
+
+
+def _development_secret(path: Path) -> str:
+    """The development JWT secret stored at path (0600), created on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_name(f"{path.name}.{os.getpid()}")
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            # link() creates path only if it is absent, complete: two processes starting at
+            # once agree on one secret and neither reads a half-written file.
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    secret = path.read_text(encoding="utf-8").strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError("auth.jwt_secret", f"{path} is too short; delete it to get a new one")
+    return secret
 
 
 def _check_secret(name: str, secret: str) -> None:

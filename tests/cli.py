@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ def run_taskql(
         [sys.executable, "-m", "taskql.cli", *args],
         env=env,
         cwd=ROOT,
+        input="",  # stdin is an empty pipe, never the terminal pytest runs in
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -43,10 +44,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(
-    *args: str, port: int, env: dict[str, str], cwd: Path = ROOT
+    *args: str,
+    port: int,
+    env: dict[str, str],
+    cwd: Path = ROOT,
+    program: Sequence[str] = (sys.executable, "-m", "taskql.cli"),
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`taskql serve` (or what `args` say) until healthy; killed and reaped on the way out."""
-    command = [sys.executable, "-m", "taskql.cli", *args]
+    """`taskql serve` (or what `args` say) until healthy; killed and reaped on the way out.
+
+    `program` is the command that runs taskql: this checkout's by default.
+    """
+    command = [*program, *args]
     process = subprocess.Popen(
         command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )

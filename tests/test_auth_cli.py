@@ -71,3 +71,16 @@ async def test_promoting_an_existing_user_ends_their_sessions(graphql, settings)
     assert again["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     sessions = await credential_models.Session.filter(user_id=user.id, id__not=user.id)
     assert [session.revoke_reason for session in sessions] == [RevokeReason.ROLE_CHANGED]
+
+
+async def test_create_admin_without_a_terminal_or_password_says_so(client, settings):
+    """No TASKQL_ADMIN_PASSWORD and no terminal to prompt on: one clear line, exit 2, no user."""
+    result = await asyncio.to_thread(
+        run_taskql, "create-admin", "--email", "notty@example.test", env=env_for(settings)
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "TASKQL_ADMIN_PASSWORD" in lines[0]
+    assert await user_models.get_by_email(email="notty@example.test") is None

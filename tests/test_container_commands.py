@@ -7,7 +7,6 @@ TASKQL_ENV=production, `taskql migrate` then ENTRYPOINT+CMD (`taskql serve`), an
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import signal
@@ -16,29 +15,29 @@ import sys
 from pathlib import Path
 
 from tests.cli import GOOD_SECRET, ROOT, free_port, serving, taskql_env
-
-DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-
-
-def exec_form(instruction: str) -> list[str]:
-    match = re.search(
-        rf"^\s*(?:HEALTHCHECK .*\\\n\s*)?{instruction} (\[.*\])$", DOCKERFILE, re.MULTILINE
-    )
-    assert match, f"no exec-form {instruction} in the Dockerfile"
-    return list(json.loads(match.group(1)))
+from tests.dockerfile import stage, stages
 
 
 def test_dockerfile_runs_as_non_root_in_production():
-    """The runtime stage is multi-stage, non-root, production, with a health check."""
-    assert DOCKERFILE.count("\nFROM ") + DOCKERFILE.startswith("FROM ") >= 2
-    assert re.search(r"^USER (?!root|0\b)\S+", DOCKERFILE, re.MULTILINE)
-    assert "TASKQL_ENV=production" in DOCKERFILE
-    assert exec_form("ENTRYPOINT") == ["taskql"]
-    assert exec_form("CMD")[0] == "python"  # the HEALTHCHECK probe
+    """The image is multi-stage, runs `taskql serve` as non-root in production, with a probe."""
+    build, runtime = stages()
+    assert (build.name, runtime.name) == ("build", "runtime")
+    assert re.fullmatch(r"(?!root\b|0\b)\S+", runtime.arguments("USER")[-1])
+    assert runtime.env()["TASKQL_ENV"] == "production"
+    assert runtime.exec_form("ENTRYPOINT") == ["taskql"]
+    assert runtime.exec_form("CMD") == ["serve"]
+    assert runtime.exec_form("HEALTHCHECK")[0] == "python"
+    # No compilers or sources in the runtime stage: it only installs the build stage's wheels.
+    assert not any("apt-get" in run for run in runtime.arguments("RUN"))
+    assert [sources for sources, _ in runtime.copies_from_context()] == [
+        ["settings.toml"],
+        ["migrations"],
+    ]
 
 
 def test_image_commands_serve_and_pass_the_healthcheck(tmp_path: Path):
-    """Migrate, serve and health-check exactly as the container would, from TASKQL_HOME."""
+    """Migrate, serve and health-check as the container would, from TASKQL_HOME, on a port
+    other than 8000: the HEALTHCHECK asks the port TASKQL_SERVER__PORT names."""
     home = tmp_path / "app"
     home.mkdir()
     shutil.copy(ROOT / "settings.toml", home)
@@ -58,10 +57,9 @@ def test_image_commands_serve_and_pass_the_healthcheck(tmp_path: Path):
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     assert (home / "data" / "taskql.sqlite3").exists()
 
-    cmd = re.search(r'^CMD \["serve"\]$', DOCKERFILE, re.MULTILINE)
-    assert cmd, "the image's default command is `serve`"
-    with serving("serve", port=port, env=env, cwd=home) as server:
-        probe = [arg.replace("8000", str(port)) for arg in exec_form("CMD")]
+    runtime = stage("runtime")
+    with serving(*runtime.exec_form("CMD"), port=port, env=env, cwd=home) as server:
+        probe = runtime.exec_form("HEALTHCHECK")
         probe[0] = sys.executable
         assert subprocess.run(probe, env=env, check=False, timeout=10).returncode == 0
         server.send_signal(signal.SIGTERM)

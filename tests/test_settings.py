@@ -39,15 +39,6 @@ def test_invalid_production_settings_stop_serve_with_status_2(overrides, setting
         assert secret not in result.stderr
 
 
-def test_development_generates_missing_secret_with_warning():
-    """In development a missing JWT secret is generated per process, and a warning says so."""
-    first = load_settings("development")
-    second = load_settings("development")
-    assert first.auth.secret_generated
-    assert len(first.auth.jwt_secret) >= 32
-    assert first.auth.jwt_secret != second.auth.jwt_secret
-
-
 def test_check_config_prints_effective_settings_redacted():
     """check-config shows env-var overrides and masks the secret and the database password."""
     env = taskql_env(

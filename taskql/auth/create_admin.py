@@ -24,17 +24,35 @@ from taskql.settings import Settings
 
 PASSWORD_ENV = "TASKQL_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a password
 EXIT_INVALID = 1
+EXIT_NO_PASSWORD = 2  # like a usage error: nothing was tried
+NO_PASSWORD = (
+    f"taskql: create-admin: no password: set {PASSWORD_ENV} or run the command in a terminal\n"
+)
 
 log = get_logger("taskql.create_admin")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--display-name", default="Administrator")
+    parser.add_argument("--email", required=True, help="the admin's sign-in email")
+    parser.add_argument(
+        "--display-name",
+        default="Administrator",
+        help="name shown for a new admin (default: %(default)s)",
+    )
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    password = os.environ.get(PASSWORD_ENV) or _prompt()
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        # Without a terminal the prompt would read an empty stdin and die with EOFError.
+        if not sys.stdin.isatty():
+            sys.stderr.write(NO_PASSWORD)
+            return EXIT_NO_PASSWORD
+        try:
+            password = _prompt()
+        except (EOFError, KeyboardInterrupt):
+            sys.stderr.write("\n" + NO_PASSWORD)
+            return EXIT_NO_PASSWORD
     if password is None:
         sys.stderr.write("taskql: password: the two entries differ\n")
         return EXIT_INVALID
