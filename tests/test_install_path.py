@@ -26,7 +26,6 @@ from taskql.settings import Settings
 from tests.cli import GOOD_SECRET, ROOT, free_port, serving, taskql_env
 from tests.dockerfile import copy_from_context, stage
 
-PACKAGE_FILES = ("*.py", "*.graphql")
 BUILD_WHEELS = "pip wheel --wheel-dir /wheels ."
 PIP = [sys.executable, "-m", "pip"]
 DEPENDENCY_CACHE = ROOT / "data" / "install-path-venvs"
@@ -115,8 +114,8 @@ def test_the_wheel_holds_every_module_and_the_schema_unchanged(image_root: Path)
     expected = {
         path.relative_to(source).as_posix()
         for package in packages
-        for pattern in PACKAGE_FILES
-        for path in (source / package).rglob(pattern)
+        for path in (source / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
     }
     assert "schema/schema.graphql" in expected
     wheel = next((image_root / "wheels").glob("taskql-*.whl"))
