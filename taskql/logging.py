@@ -87,6 +87,9 @@ def configure_logging(*, level: str, json_output: bool) -> None:
     # Strawberry logs every GraphQL error with a traceback; we log unexpected ones ourselves.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    # asyncpg's pool logs each failed reconnect of its connection floor with a traceback;
+    # taskql.database_monitor already logs an outage once, with the driver's error.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
     logging.getLogger("asyncio").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
