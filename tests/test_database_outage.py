@@ -120,3 +120,21 @@ async def test_readiness_follows_the_database_at_once(fault, make_client):
     response = await client.get("/healthz")
     assert response.status == 200, await response.text()
     assert client.app[DATABASE_READY].is_set()
+
+
+async def test_a_flapping_database_is_not_logged_per_outage(fault, make_client, logs):
+    """Five outages in quick succession, each met by a request, log fewer than five outage
+    lines: an outage is logged at most once per interval, and never with a traceback."""
+    client = await make_client(fast_retries(fault))
+    _, token = await signed_in_user(fault.settings)
+    logs.clear()
+    for _ in range(5):
+        await fault.cut()
+        assert (await post(client, ME, token)).status == 503
+        await fault.restore()
+        await wait_for_status(client, 200)
+
+    lines = [r["event"] for r in logs.records if r["logger"] == "taskql.database"]
+    assert 1 <= lines.count("database unavailable") < 5
+    assert set(lines) == {"database unavailable", "database available again"}
+    assert not any("exception" in r for r in logs.records)
