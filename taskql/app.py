@@ -126,7 +126,6 @@ async def _watch_database(app: web.Application) -> None:
         while await monitor.check(database.health_timeout_seconds) is not None:
             if monitor.schema_behind and database.migrate_on_start:
                 await _migrate(monitor)
-                continue
             await monitor.wait_until_healthy(delay)
             delay = min(delay * 2, database.retry_max_seconds)
         await asyncio.sleep(FIRST_RETRY_SECONDS)
@@ -137,7 +136,6 @@ async def _migrate(monitor: DatabaseMonitor) -> None:
         applied = await apply_migrations_in_app(monitor.database)
     except Exception as error:  # noqa: BLE001 - retried by the watcher; the reason is logged
         log.warning("migrations failed, retrying", error=str(error)[:200])
-        await asyncio.sleep(monitor.database.retry_max_seconds)
     else:
         log.info("migrations applied", applied=applied)
     monitor.migrated()

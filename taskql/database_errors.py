@@ -71,8 +71,15 @@ def _chain(error: BaseException) -> list[BaseException]:
     return links
 
 
+def kind(error: BaseException) -> str:
+    """The innermost error's type name: safe to show a prober (no host names or paths)."""
+    return type(_chain(error)[-1]).__name__
+
+
 def describe(error: BaseException) -> str:
     """A short, log-safe description: the innermost driver error's type and first line."""
     innermost = _chain(error)[-1]
     first_line = (str(innermost).splitlines() or [""])[0][:200]
+    if not first_line and isinstance(innermost, TimeoutError):
+        first_line = "no free connection or no answer in time"
     return f"{type(innermost).__name__}: {first_line}" if first_line else type(innermost).__name__

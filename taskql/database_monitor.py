@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from taskql.database import pending_migrations, ping
-from taskql.database_errors import describe
+from taskql.database_errors import describe, kind
 from taskql.logging import get_logger
 from taskql.settings import DatabaseSettings
 
@@ -90,7 +90,7 @@ class DatabaseMonitor:
             return f"no answer from the database within {seconds}s"
         except Exception as error:  # noqa: BLE001 - any failure is unhealthy; reported once
             self.report_unavailable(error)
-            return f"database unreachable ({type(error).__name__})"
+            return f"database unreachable ({kind(error)})"
         if problem is not None:
             return problem
         self._healthy.set()
