@@ -10,6 +10,7 @@ import sqlite3
 
 import asyncpg
 import pytest
+from tortoise import connections
 
 from tests.conftest import with_overrides
 from tests.task_factories import signed_in_user
@@ -133,3 +134,16 @@ async def test_a_held_pool_answers_service_unavailable_and_healthz_answers(
     body = await (await post(client, ME, token)).json()
     assert body["data"]["me"]["email"]
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_the_statement_timeout_from_settings_is_in_force(make_client, settings):
+    """The app's connections carry database.statement_timeout_seconds: PostgreSQL's
+    statement_timeout, SQLite's busy timeout (its default would be 5 s)."""
+    await make_client(bounded(settings, statement_timeout_seconds=1.25))
+    connection = connections.get("default")
+    if settings.database.dialect == "sqlite":
+        rows = await connection.execute_query_dict("PRAGMA busy_timeout")
+        assert rows == [{"timeout": 1250}]
+    else:
+        rows = await connection.execute_query_dict("SHOW statement_timeout")
+        assert rows == [{"statement_timeout": "1250ms"}]
