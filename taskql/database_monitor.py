@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
 
 from taskql.database import pending_migrations, ping
 from taskql.database_errors import describe, kind
@@ -29,11 +28,8 @@ RECHECK_SECONDS = 1.0
 
 
 class DatabaseMonitor:
-    def __init__(
-        self, database: DatabaseSettings, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, database: DatabaseSettings) -> None:
         self.database = database
-        self.clock = clock
         # Set once the database answered with a current schema; it stays set (requests
         # are what find later outages, and they need no gate to do so).
         self.ready = asyncio.Event()
@@ -52,7 +48,7 @@ class DatabaseMonitor:
     # --- what requests and checks report -------------------------------------------------
 
     def report_unavailable(self, error: BaseException) -> None:
-        now = self.clock()
+        now = time.monotonic()
         self._healthy.clear()
         self._troubled.set()
         if self._down_since is None:
@@ -70,7 +66,8 @@ class DatabaseMonitor:
             return
         if self._down_logged:
             log.info(
-                "database available again", outage_seconds=round(self.clock() - self._down_since, 1)
+                "database available again",
+                outage_seconds=round(time.monotonic() - self._down_since, 1),
             )
         else:
             self._outages_not_logged += 1
@@ -105,7 +102,8 @@ class DatabaseMonitor:
         database raises. Concurrent callers share one comparison."""
         if self._schema_current:
             return None
-        if self._behind is not None and self.clock() - self._behind_checked_at < RECHECK_SECONDS:
+        recently = time.monotonic() - self._behind_checked_at < RECHECK_SECONDS
+        if self._behind is not None and recently:
             return _behind_reason(self._behind)
         if self._schema_check is None or self._schema_check.done():
             self._schema_check = asyncio.create_task(self._compare_schema())
@@ -115,7 +113,7 @@ class DatabaseMonitor:
 
     async def _compare_schema(self) -> str | None:
         pending = await pending_migrations(self.database.dialect)
-        self._behind_checked_at = self.clock()
+        self._behind_checked_at = time.monotonic()
         if not pending:
             if self._behind is not None:
                 log.info("database schema is current", applied=self._behind)
