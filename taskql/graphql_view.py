@@ -97,13 +97,16 @@ class TaskQLView(GraphQLView[Context, None]):
         if not isinstance(response_data, dict):  # batches are refused in parse_json
             return response
         # A GraphQL answer is HTTP 200 even when the database was away; the header still
-        # tells HTTP clients and proxies when to try again.
+        # tells HTTP clients and proxies when to try again (the longest hint of the errors).
         errors = cast("list[dict[str, Any]]", response_data.get("errors") or [])
-        if any(
-            (error.get("extensions") or {}).get("code") == ErrorCode.SERVICE_UNAVAILABLE
+        hints = [
+            int(extensions.get("retryAfterSeconds") or RETRY_AFTER_SECONDS)
             for error in errors
-        ):
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            if (extensions := error.get("extensions") or {}).get("code")
+            == ErrorCode.SERVICE_UNAVAILABLE
+        ]
+        if hints:
+            response.headers["Retry-After"] = str(max(hints))
         return response
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
