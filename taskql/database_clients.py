@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sqlite3
 from typing import Any, Literal
 
+import aiosqlite
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.base.client import BaseDBAsyncClient, ConnectionWrapper, TransactionContext
@@ -68,12 +70,26 @@ class BoundedSqliteClient(SqliteClient):
         super().__init__(file_path, **pragmas)
         self._lock = _TimedLock(acquire_timeout)
 
-    async def create_connection(self, with_db: bool) -> None:
+    async def create_connection(self, with_db: bool) -> None:  # noqa: ARG002 - tortoise's signature
+        """Tortoise's SQLite connect, plus clean-up when it fails.
+
+        A file that opened but refused a PRAGMA must not stay half set up. And a failed or
+        cancelled connect stops aiosqlite's worker thread without waiting for it: we wait
+        (off the loop), or the thread may report to an event loop that has closed since.
+        """
+        if self._connection:
+            return
+        connecting = aiosqlite.connect(self.filename, isolation_level=None)
         try:
-            await super().create_connection(with_db)
+            self._connection = await connecting
+            self._connection._conn.row_factory = sqlite3.Row  # noqa: SLF001 - as tortoise does
+            for pragma, value in self.pragmas.items():
+                cursor = await self._connection.execute(f"PRAGMA {pragma}={value}")
+                await cursor.close()
+            await self._post_connect()
         except BaseException:
-            # A file that opened but refused a PRAGMA must not stay half set up.
             await self.close()
+            await asyncio.to_thread(connecting._thread.join)  # noqa: SLF001
             raise
 
     def acquire_connection(self) -> ConnectionWrapper[Any]:
