@@ -15,9 +15,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from schema import build_schema
-from taskql.app_keys import DATABASE_READY, SETTINGS
+from taskql.app_keys import DATABASE_MONITOR, DATABASE_READY, SETTINGS
 from taskql.background import in_background
-from taskql.database import apply_migrations_in_app, open_orm, ping
+from taskql.database import apply_migrations_in_app, open_orm
+from taskql.database_monitor import DatabaseMonitor
 from taskql.graphiql import add_graphiql_routes
 from taskql.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
 from taskql.graphql_execution import PlainFieldExecutor
@@ -32,6 +33,10 @@ from taskql.string_inputs import guard_string_inputs
 
 log = get_logger("taskql.app")
 
+# The watcher's first retry after a failed check; it doubles up to retry_max_seconds. Also
+# the least time between two checks, however often requests report trouble.
+FIRST_RETRY_SECONDS = 0.25
+
 
 SchemaFactory = Callable[..., strawberry.Schema]
 
@@ -45,9 +50,11 @@ def create_app(
         middlewares.insert(0, _client_address_from_proxies(settings.server.trusted_proxies))
     app = web.Application(middlewares=middlewares, client_max_size=settings.server.max_body_bytes)
     app[SETTINGS] = settings
-    app[DATABASE_READY] = asyncio.Event()
+    monitor = DatabaseMonitor(settings.database)
+    app[DATABASE_MONITOR] = monitor
+    app[DATABASE_READY] = monitor.ready
     app.cleanup_ctx.append(_orm)
-    app.cleanup_ctx.append(in_background(_wait_for_database))
+    app.cleanup_ctx.append(in_background(_watch_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
 
     app[DOCUMENTS] = QueryDocuments(settings.graphql)
@@ -135,23 +142,28 @@ async def _orm(app: web.Application) -> AsyncIterator[None]:
     await context.close_connections()
 
 
-async def _wait_for_database(app: web.Application) -> None:
-    """Retry with backoff until the database answers (and is migrated); never kills the server."""
+async def _watch_database(app: web.Application) -> None:
+    """Check the database while something is wrong: at start-up until it answers with a
+    current schema (migrating it first when enabled), and after requests met an outage until
+    it is back. Retries back off; a /healthz call that finds all well ends the wait at once."""
+    monitor = app[DATABASE_MONITOR]
     database = app[SETTINGS].database
-    delay = 0.25
     while True:
-        try:
-            if database.migrate_on_start:
-                applied = await apply_migrations_in_app(database)
-                log.info("migrations applied", applied=applied)
-            await ping(database.health_timeout_seconds)
-        except Exception as error:  # noqa: BLE001 - any failure is retried; the reason is logged
-            log.warning(
-                "database not reachable, retrying", error=str(error)[:200], retry_in_s=delay
-            )
-            await asyncio.sleep(delay)
+        await monitor.wait_for_trouble()
+        delay = FIRST_RETRY_SECONDS
+        while await monitor.check(database.health_timeout_seconds) is not None:
+            if monitor.schema_behind and database.migrate_on_start:
+                await _migrate(monitor)
+            await monitor.wait_until_healthy(delay)
             delay = min(delay * 2, database.retry_max_seconds)
-        else:
-            app[DATABASE_READY].set()
-            log.info("database ready", dialect=database.dialect)
-            return
+        await asyncio.sleep(FIRST_RETRY_SECONDS)
+
+
+async def _migrate(monitor: DatabaseMonitor) -> None:
+    try:
+        applied = await apply_migrations_in_app(monitor.database)
+    except Exception as error:  # noqa: BLE001 - retried by the watcher; the reason is logged
+        log.warning("migrations failed, retrying", error=str(error)[:200])
+    else:
+        log.info("migrations applied", applied=applied)
+    monitor.migrated()

@@ -6,10 +6,14 @@ import asyncio
 
 from aiohttp import web
 
+from taskql.database_monitor import DatabaseMonitor
 from taskql.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
-# Set once the database answered and migrations (when enabled) are applied.
+# What the app knows about its database now (reachable? schema current?).
+DATABASE_MONITOR = web.AppKey("database_monitor", DatabaseMonitor)
+# Set once the database answered with a current schema (after migrating, when enabled);
+# the same event as DATABASE_MONITOR's `ready`.
 DATABASE_READY = web.AppKey("database_ready", asyncio.Event)
 
 REQUEST_ID = web.RequestKey("request_id", str)

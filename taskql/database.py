@@ -7,7 +7,6 @@ make-migrations` and checked against the models by the test suite.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import tempfile
 from pathlib import Path
@@ -30,8 +29,17 @@ OFFLINE_URLS = {
 }
 
 
-def tortoise_config(database: DatabaseSettings) -> dict[str, Any]:
-    return _config(_connection(database))
+ENGINE = "taskql.database_clients"
+# Whether aerich's version table exists (a database never migrated has none).
+AERICH_TABLE_EXISTS = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'aerich'",
+    "postgres": "SELECT 1 AS present WHERE to_regclass('aerich') IS NOT NULL",
+}
+
+
+def tortoise_config(database: DatabaseSettings, *, bounded: bool = True) -> dict[str, Any]:
+    """The ORM configuration; `bounded=False` lifts the statement timeout (for migrating)."""
+    return _config(_connection(database, bounded=bounded))
 
 
 def _config(connection: str | dict[str, Any]) -> dict[str, Any]:
@@ -46,17 +54,31 @@ def _config(connection: str | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _connection(database: DatabaseSettings) -> str | dict[str, Any]:
+def _connection(database: DatabaseSettings, *, bounded: bool) -> dict[str, Any]:
+    statement_ms = int(database.statement_timeout_seconds * 1000) if bounded else 0
     if database.dialect == "sqlite":
         path = database.url.split("://", 1)[1]
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return database.url
-    connection = expand_db_url(database.url.replace("postgresql://", "postgres://", 1))
-    credentials = connection["credentials"]
-    credentials.setdefault("minsize", database.pool_min)
-    credentials.setdefault("maxsize", database.pool_max)
-    credentials["reset"] = _keep_session
+        connection = expand_db_url(database.url)
+        if bounded:
+            # SQLite has no statement timeout; how long a write waits for another
+            # connection's lock (the busy timeout) is what bounds a statement there.
+            connection["credentials"]["busy_timeout"] = statement_ms
+    else:
+        connection = expand_db_url(database.url.replace("postgresql://", "postgres://", 1))
+        credentials = connection["credentials"]
+        credentials.setdefault("minsize", database.pool_min)
+        credentials.setdefault("maxsize", database.pool_max)
+        credentials["reset"] = _keep_session
+        # Sent in the start-up packet of every connection: no extra round trip; 0 is none.
+        server_settings = credentials.setdefault("server_settings", {})
+        server_settings["statement_timeout"] = str(statement_ms)
+        # asyncpg's connect timeout (60 s by default): a host that drops packets must not
+        # hold a request longer than waiting for a busy pool would.
+        credentials["timeout"] = database.pool_acquire_timeout_seconds
+    connection["engine"] = ENGINE
+    connection["credentials"]["acquire_timeout"] = database.pool_acquire_timeout_seconds
     return connection
 
 
@@ -82,10 +104,30 @@ async def open_orm(database: DatabaseSettings) -> TortoiseContext:
     return await Tortoise.init(config=tortoise_config(database), _enable_global_fallback=True)
 
 
-async def ping(seconds: float) -> None:
-    """SELECT 1 within `seconds`; raises TimeoutError or the driver's error otherwise."""
-    async with asyncio.timeout(seconds):
-        await connections.get("default").execute_query("SELECT 1")
+async def ping() -> None:
+    """SELECT 1; raises the driver's error (callers bound the wait)."""
+    await connections.get("default").execute_query("SELECT 1")
+
+
+def committed_migrations(dialect: str) -> list[str]:
+    """The migration files of `dialect` in order; aerich records each applied one by name."""
+    files = (migrations_location(dialect) / APP).glob("[0-9]*_*.py")
+    return sorted((path.name for path in files), key=lambda name: int(name.split("_", 1)[0]))
+
+
+async def pending_migrations(dialect: str) -> list[str]:
+    """The committed migrations this database has not applied (all of them without aerich's
+    table). Migrations applied by a newer release are no concern of ours: they are additive."""
+    connection = connections.get("default")
+    committed = committed_migrations(dialect)
+    rows = await connection.execute_query_dict(AERICH_TABLE_EXISTS[dialect])
+    if not rows:
+        return committed
+    applied = await connection.execute_query_dict(
+        f"SELECT version FROM aerich WHERE app = '{APP}'"  # noqa: S608 - a constant
+    )
+    versions = {row["version"] for row in applied}
+    return [name for name in committed if name not in versions]
 
 
 async def apply_migrations(database: DatabaseSettings) -> list[str]:
@@ -97,7 +139,8 @@ async def apply_migrations(database: DatabaseSettings) -> list[str]:
     from aerich import Command  # noqa: PLC0415 - aerich is only needed by migrating code paths
 
     location = migrations_location(database.dialect)
-    config = tortoise_config(database)
+    # A migration may rewrite a large table: the statement timeout is for requests.
+    config = tortoise_config(database, bounded=False)
     async with Command(tortoise_config=config, app=APP, location=str(location)) as command:
         applied: list[str] = await command.upgrade(run_in_transaction=True)
     return applied

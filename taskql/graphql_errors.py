@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from graphql import GraphQLError
-from tortoise.exceptions import DBConnectionError
 
+from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from taskql.errors import AppError, ErrorCode, ServiceUnavailable
 from taskql.logging import get_logger
 
@@ -29,14 +28,6 @@ COMPLEXITY_MARKERS = (
     "tokens. Parsing aborted.",
     "Document is nested too deeply.",
 )
-UNAVAILABLE_ERRORS = (
-    DBConnectionError,
-    ConnectionError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-)
 
 
 def classify(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
@@ -46,9 +37,10 @@ def classify(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
         return _with_code(error, error.message, {**(error.extensions or {}), "code": code})
     if isinstance(original, AppError):
         return _with_code(error, original.message, original.extensions)
-    if _is_unavailable(original):
-        log.warning("database unavailable", path=error.path, error=type(original).__name__)
-        unavailable = ServiceUnavailable()
+    if is_database_unavailable(original):
+        # Not logged here: the view reports it to the DatabaseMonitor, which logs an outage
+        # once rather than once per request.
+        unavailable = ServiceUnavailable(retryAfterSeconds=RETRY_AFTER_SECONDS)
         return _with_code(error, unavailable.message, unavailable.extensions)
     log.error(
         "unexpected error in resolver",
@@ -69,10 +61,6 @@ def _client_error_code(error: GraphQLError) -> str:
     if any(marker in error.message for marker in COMPLEXITY_MARKERS):
         return ErrorCode.QUERY_TOO_COMPLEX.value
     return ErrorCode.VALIDATION_ERROR.value
-
-
-def _is_unavailable(error: BaseException) -> bool:
-    return isinstance(error, UNAVAILABLE_ERRORS) or isinstance(error.__cause__, UNAVAILABLE_ERRORS)
 
 
 def _with_code(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:

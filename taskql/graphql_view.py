@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiohttp import web
@@ -16,12 +16,14 @@ from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
 from resolvers.loaders import build_loaders
-from taskql.app_keys import OPERATION_NAME, REQUEST_ID, SETTINGS, USER_ID
+from taskql.app_keys import DATABASE_MONITOR, OPERATION_NAME, REQUEST_ID, SETTINGS, USER_ID
 from taskql.auth.authenticate import authenticate
-from taskql.auth.viewer import Viewer
+from taskql.auth.viewer import ANONYMOUS, Viewer
+from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
+from taskql.errors import ErrorCode, ServiceUnavailable
 from taskql.graphiql import graphiql_response
 from taskql.graphql_errors import classify
-from taskql.http_errors import json_error
+from taskql.http_errors import json_error, service_unavailable
 
 
 class RecordOperationName(SchemaExtension):
@@ -37,7 +39,19 @@ class RecordOperationName(SchemaExtension):
 
 class TaskQLView(GraphQLView[Context, None]):
     async def get_context(self, request: web.Request, response: web.StreamResponse) -> Context:
-        viewer = await self.authenticate(request)
+        # Runs before GraphQL: a database that is down or behind is answered here, as HTTP
+        # 503, by __call__.
+        monitor = request.app[DATABASE_MONITOR]
+        try:
+            problem = await monitor.schema_problem()
+            viewer = ANONYMOUS if problem else await self.authenticate(request)
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            monitor.report_unavailable(error)
+            raise ServiceUnavailable from error
+        if problem:
+            raise ServiceUnavailable(f"{problem}; the service cannot answer until it is migrated.")
         if viewer.user_id is not None:
             request[USER_ID] = str(viewer.user_id)
         return Context(
@@ -73,9 +87,34 @@ class TaskQLView(GraphQLView[Context, None]):
         self, request: web.Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
+            if unavailable := next(
+                (e.original_error for e in result.errors if _unavailable(e.original_error)), None
+            ):
+                request.app[DATABASE_MONITOR].report_unavailable(unavailable)
             request_id = request.get(REQUEST_ID)
             result.errors = [classify(error, request_id=request_id) for error in result.errors]
         return process_result(result)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: web.Response,
+    ) -> web.Response:
+        response = super().create_response(response_data, sub_response)
+        if not isinstance(response_data, dict):  # batches are refused in parse_json
+            return response
+        # A GraphQL answer is HTTP 200 even when the database was away; the header still
+        # tells HTTP clients and proxies when to try again (the longest hint of the errors).
+        errors = cast("list[dict[str, Any]]", response_data.get("errors") or [])
+        hints = [
+            int(extensions.get("retryAfterSeconds") or RETRY_AFTER_SECONDS)
+            for error in errors
+            if (extensions := error.get("extensions") or {}).get("code")
+            == ErrorCode.SERVICE_UNAVAILABLE
+        ]
+        if hints:
+            response.headers["Retry-After"] = str(max(hints))
+        return response
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         if not self.websocket_subprotocols and _asks_for_websocket(request):
@@ -88,7 +127,13 @@ class TaskQLView(GraphQLView[Context, None]):
             return json_error(error.status_code, error.reason)
         except StrawberryGraphQLError as error:
             return json_error(400, error.message)
+        except ServiceUnavailable as error:
+            return service_unavailable(error.message)
 
 
 def _asks_for_websocket(request: web.Request) -> bool:
     return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+def _unavailable(error: BaseException | None) -> bool:
+    return error is not None and is_database_unavailable(error)

@@ -1,15 +1,12 @@
-"""/livez answers while the process runs; /healthz only when the database answers in time."""
+"""/livez answers while the process runs; /healthz when the database answers in time with a
+current schema, asked on every call (readiness never waits for the start-up retries)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from taskql import __version__
-from taskql.app_keys import DATABASE_READY, SETTINGS
-from taskql.database import ping
-from taskql.logging import get_logger
-
-log = get_logger("taskql.health")
+from taskql.app_keys import DATABASE_MONITOR, SETTINGS
 
 
 async def livez(_: web.Request) -> web.Response:
@@ -17,21 +14,12 @@ async def livez(_: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
+    seconds = request.app[SETTINGS].database.health_timeout_seconds
+    problem = await request.app[DATABASE_MONITOR].check(seconds)
     body = {"status": "ok", "version": __version__, "database": "ok"}
-    if not request.app[DATABASE_READY].is_set():
-        reason = "database not ready (connecting or migrating)"
-        return web.json_response({**body, "status": "unavailable", "database": reason}, status=503)
-    try:
-        await ping(settings.database.health_timeout_seconds)
-    except TimeoutError:
-        reason = f"no answer to SELECT 1 within {settings.database.health_timeout_seconds}s"
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy; the reason is logged
-        log.warning("health check failed", error=type(error).__name__)
-        reason = f"database unreachable ({type(error).__name__})"
-    else:
+    if problem is None:
         return web.json_response(body)
-    return web.json_response({**body, "status": "unavailable", "database": reason}, status=503)
+    return web.json_response({**body, "status": "unavailable", "database": problem}, status=503)
 
 
 __all__ = ["healthz", "livez"]

@@ -136,6 +136,9 @@ def configure_logging(*, level: str, json_output: bool) -> None:
     server_logger = logging.getLogger("aiohttp.server")
     if not any(isinstance(f, MalformedRequestFilter) for f in server_logger.filters):
         server_logger.addFilter(MalformedRequestFilter())
+    # asyncpg's pool logs each failed reconnect of its connection floor with a traceback;
+    # taskql.database_monitor already logs an outage once, with the driver's error.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
     logging.getLogger("asyncio").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 

@@ -65,6 +65,10 @@ class DatabaseSettings:
     health_timeout_seconds: float
     migrate_on_start: bool
     retry_max_seconds: float
+    # Bounds on one statement and on the wait for a pool connection (SQLite: its busy
+    # timeout and the wait for its single connection); both answer SERVICE_UNAVAILABLE.
+    statement_timeout_seconds: float = 10.0
+    pool_acquire_timeout_seconds: float = 5.0
 
     @property
     def dialect(self) -> str:
@@ -189,6 +193,8 @@ def _build(env: str, raw: Any) -> Settings:
             health_timeout_seconds=_float(database, "database.health_timeout_seconds"),
             migrate_on_start=_bool(database, "database.migrate_on_start"),
             retry_max_seconds=_float(database, "database.retry_max_seconds"),
+            statement_timeout_seconds=_float(database, "database.statement_timeout_seconds"),
+            pool_acquire_timeout_seconds=_float(database, "database.pool_acquire_timeout_seconds"),
         ),
         logging=LoggingSettings(
             level=_str(log, "logging.level").upper(), format=_str(log, "logging.format").lower()
@@ -231,8 +237,29 @@ def _check_relations(settings: Settings) -> None:
     for name in ("request_timeout_seconds", "shutdown_timeout_seconds"):
         if getattr(settings.server, name) <= 0:
             raise ConfigError(f"server.{name}", "must be positive")
-    if settings.database.health_timeout_seconds <= 0:
-        raise ConfigError("database.health_timeout_seconds", "must be positive")
+    _check_database(settings)
+
+
+def _check_database(settings: Settings) -> None:
+    for name in (
+        "health_timeout_seconds",
+        "statement_timeout_seconds",
+        "pool_acquire_timeout_seconds",
+    ):
+        if getattr(settings.database, name) <= 0:
+            raise ConfigError(f"database.{name}", "must be positive")
+    database = settings.database
+    # A request that waits for a connection and then for one statement must still answer
+    # SERVICE_UNAVAILABLE itself, before the request timeout turns it into a bare 504.
+    if (
+        database.statement_timeout_seconds + database.pool_acquire_timeout_seconds
+        >= settings.server.request_timeout_seconds
+    ):
+        raise ConfigError(
+            "database.statement_timeout_seconds",
+            "plus database.pool_acquire_timeout_seconds must be less than "
+            "server.request_timeout_seconds",
+        )
 
 
 def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:

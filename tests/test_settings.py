@@ -23,8 +23,26 @@ PRODUCTION = {"TASKQL_ENV": "production", "TASKQL_AUTH__JWT_SECRET": GOOD_SECRET
         ({"TASKQL_SERVER__HOST": "not a host!"}, "server.host"),
         ({"TASKQL_SERVER__PORT": "99999"}, "server.port"),
         ({"TASKQL_LOGGING__LEVEL": "CHATTY"}, "logging.level"),
+        (
+            {
+                "TASKQL_DATABASE__STATEMENT_TIMEOUT_SECONDS": "25",
+                "TASKQL_DATABASE__POOL_ACQUIRE_TIMEOUT_SECONDS": "5",
+            },
+            "database.statement_timeout_seconds",
+        ),
+        ({"TASKQL_DATABASE__POOL_ACQUIRE_TIMEOUT_SECONDS": "0"}, "database.pool_acquire"),
     ],
-    ids=["missing-secret", "placeholder-secret", "short-secret", "pool", "host", "port", "level"],
+    ids=[
+        "missing-secret",
+        "placeholder-secret",
+        "short-secret",
+        "pool",
+        "host",
+        "port",
+        "level",
+        "db-timeouts-over-request-timeout",
+        "no-pool-wait",
+    ],
 )
 def test_invalid_production_settings_stop_serve_with_status_2(overrides, setting):
     """Each invalid setting stops `taskql serve` before binding: exit 2, one line naming it."""

@@ -1,0 +1,137 @@
+"""Tortoise database clients that never wait without a bound (the `engine` of our connection).
+
+PostgreSQL: tortoise takes pool connections with `pool.acquire()` and no timeout, so one
+locked table could park every request until the pool frees up. Our pool gives every acquire
+the configured timeout (asyncio's TimeoutError, answered as SERVICE_UNAVAILABLE); the
+statement timeout itself is a server setting (see taskql.database).
+
+SQLite: tortoise serialises all work on its one connection with an asyncio lock; waiting for
+that lock is SQLite's pool wait and gets the same timeout. Tortoise also keeps that lock when
+opening the file fails (it acquires, then connects, and only a successful `__aenter__` is
+ever released), which would hang every later request of an outage: our wrappers release it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sqlite3
+from typing import Any, Literal
+
+import aiosqlite
+import asyncpg
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.backends.base.client import BaseDBAsyncClient, ConnectionWrapper, TransactionContext
+from tortoise.backends.sqlite.client import (
+    SqliteClient,
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+)
+from tortoise.connection import get_connections
+
+# asyncpg.create_pool's own defaults, so building the Pool subclass ourselves changes nothing
+# but the acquire timeout.
+_POOL_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(asyncpg.create_pool).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    and parameter.default is not inspect.Parameter.empty
+}
+
+
+def get_client_class(db_info: dict[str, Any]) -> type[BaseDBAsyncClient]:
+    """Tortoise's engine hook: one engine module for both dialects."""
+    if "file_path" in db_info["credentials"]:
+        return BoundedSqliteClient
+    return BoundedAsyncpgClient
+
+
+class BoundedWaitPool(asyncpg.Pool):  # type: ignore[misc]
+    __slots__ = ("_acquire_timeout",)
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=self._acquire_timeout if timeout is None else timeout)
+
+
+class BoundedAsyncpgClient(AsyncpgDBClient):
+    def __init__(self, *, acquire_timeout: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+        pool = BoundedWaitPool(None, **{**_POOL_DEFAULTS, **kwargs})
+        pool._acquire_timeout = self.acquire_timeout  # noqa: SLF001 - our own subclass's slot
+        return await pool
+
+
+class BoundedSqliteClient(SqliteClient):
+    def __init__(self, file_path: str, *, acquire_timeout: float, **pragmas: Any) -> None:
+        # Every other credential becomes a PRAGMA (busy_timeout among them).
+        super().__init__(file_path, **pragmas)
+        self._lock = _TimedLock(acquire_timeout)
+
+    async def create_connection(self, with_db: bool) -> None:  # noqa: ARG002 - tortoise's signature
+        """Tortoise's SQLite connect, plus clean-up when it fails.
+
+        A file that opened but refused a PRAGMA must not stay half set up. And a failed or
+        cancelled connect stops aiosqlite's worker thread without waiting for it: we wait
+        (off the loop), or the thread may report to an event loop that has closed since.
+        """
+        if self._connection:
+            return
+        connecting = aiosqlite.connect(self.filename, isolation_level=None)
+        try:
+            self._connection = await connecting
+            self._connection._conn.row_factory = sqlite3.Row  # noqa: SLF001 - as tortoise does
+            for pragma, value in self.pragmas.items():
+                cursor = await self._connection.execute(f"PRAGMA {pragma}={value}")
+                await cursor.close()
+            await self._post_connect()
+        except BaseException:
+            await self.close()
+            await asyncio.to_thread(connecting._thread.join)  # noqa: SLF001
+            raise
+
+    def acquire_connection(self) -> ConnectionWrapper[Any]:
+        return _ReleasingConnectionWrapper(self._lock, self)
+
+    def _in_transaction(self) -> TransactionContext:
+        return _ReleasingTransactionContext(SqliteTransactionWrapper(self), self._lock)
+
+
+class _TimedLock(asyncio.Lock):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    async def acquire(self) -> Literal[True]:
+        async with asyncio.timeout(self.timeout):
+            return await super().acquire()
+
+
+class _ReleasingConnectionWrapper(ConnectionWrapper[Any]):
+    async def __aenter__(self) -> Any:
+        await self._lock.acquire()
+        try:
+            await self.ensure_connection()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self.connection
+
+
+class _ReleasingTransactionContext(SqliteTransactionContext):
+    async def __aenter__(self) -> Any:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        return self.connection
