@@ -31,10 +31,13 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 # it is what passes operation extensions on to Info (Info.input_extensions).
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.arguments import convert_arguments as _convert_arguments
 
 if TYPE_CHECKING:
     import strawberry
+    from graphql import ASTValidationRule
     from strawberry.types.arguments import StrawberryArgument
 
 # The (major, minor) series each name below was checked against; pyproject.toml pins the same.
@@ -70,10 +73,20 @@ EXECUTOR_HOOKS: Mapping[str, tuple[str, ...]] = {
 # entry's private attribute.
 DEFINITION_KEY: str = GraphQLCoreConverter.DEFINITION_BACKREF
 
+# The rules strawberry appends to every validation it runs itself (explicit null for a
+# non-nullable Maybe, @oneOf inputs). A document cache that calls graphql-core's `validate`
+# directly must add them, or those inputs go unchecked; strawberry's own function that adds them
+# (strawberry.schema.schema.validate_document) is not exported either.
+STRAWBERRY_VALIDATION_RULES: tuple[type[ASTValidationRule], ...] = (
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+)
+
 __all__ = [
     "CHECKED_SERIES",
     "DEFINITION_KEY",
     "EXECUTOR_HOOKS",
+    "STRAWBERRY_VALIDATION_RULES",
     "ExecutorBase",
     "FieldDetailsList",
     "GroupedFieldSet",
