@@ -115,6 +115,8 @@ class AuthSettings:
     # Password requests that may wait for a slot, and for how long, before being shed.
     password_work_queue: int
     password_work_max_wait_seconds: float
+    # CPU priority (nice, 0-19) of the hashing threads: the event loop keeps the CPU it needs.
+    password_work_nice: int
     secret_generated: bool = False
 
 
@@ -270,6 +272,7 @@ def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:
         password_work_memory_mib=_int(auth, "auth.password_work_memory_mib", low=1),
         password_work_queue=_int(auth, "auth.password_work_queue", low=0, high=10_000),
         password_work_max_wait_seconds=_float(auth, "auth.password_work_max_wait_seconds"),
+        password_work_nice=_int(auth, "auth.password_work_nice", low=0, high=19),
         secret_generated=generated,
     )
 

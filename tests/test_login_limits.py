@@ -37,10 +37,14 @@ class GatedHasher(PasswordHasher):
         self.gate = threading.Event()
         self._lock = threading.Lock()
         self.calls = 0
+        self.thread_priorities: list[int] = []
 
     def _enter(self) -> None:
         with self._lock:
             self.calls += 1
+            self.thread_priorities.append(
+                os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            )
         assert self.gate.wait(GATE_SECONDS), "the test never opened the gate"
 
     def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
@@ -125,6 +129,20 @@ async def test_full_slots_shed_extra_logins_at_once_without_hashing(make_client,
     assert await failure_rows(rate_limit.email_subject(user.email)) == rows_while_full == 2
     gated.gate.set()
     assert [code(await task) for task in holding] == ["UNAUTHENTICATED"] * 2
+
+
+async def test_hashes_run_at_a_lower_cpu_priority_than_the_event_loop(make_client, settings):
+    """The hashing threads run at auth.password_work_nice, so a busy machine gives the event
+    loop (serving every other request) the CPU before the password work."""
+    niced = with_overrides(settings, auth={"password_work_nice": 7})
+    client = await make_client(niced)
+    _, gated = gate_password_work(niced)
+    gated.gate.set()
+    user = await create_user()
+
+    assert code(await login(client, user.email, DEFAULT_PASSWORD)) == "OK"
+
+    assert gated.thread_priorities == [7]
 
 
 async def test_the_wait_for_a_slot_is_bounded_by_the_queue(make_client, settings):

@@ -5,15 +5,22 @@ argon2's C code releases the GIL, so a thread keeps the loop serving; but unboun
 storm fills every core and starves every other request. Requests therefore take one of a
 few slots (sized from the cores and the memory cost), may wait briefly for one, and are
 shed at once beyond that, with a retry hint, instead of queueing behind the hashes.
+
+The hashes run in their own threads at a lower CPU priority (a higher nice value, which
+Linux applies per thread): on a busy machine the event loop, which serves every other
+request, wins the CPU, and the password work takes what is left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
 import math
 import os
 import secrets
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -71,13 +78,39 @@ def work_slots(auth: AuthSettings) -> int:
     return min(by_cpu, by_memory)
 
 
+@functools.lru_cache(maxsize=8)
+def _threads(slots: int, nice: int) -> concurrent.futures.ThreadPoolExecutor:
+    """Threads for the hashes, as many as slots (the semaphore is the bound, never this queue),
+    shared by every event loop of the process: threads are not bound to a loop."""
+    return concurrent.futures.ThreadPoolExecutor(
+        max_workers=slots,
+        thread_name_prefix="argon2",
+        initializer=_lower_priority,
+        initargs=(nice,),
+    )
+
+
+def _lower_priority(nice: int) -> None:
+    # On Linux the "process" priority of a thread id is that thread's own; elsewhere, or when
+    # refused, the hashes simply run at the normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+
+
 class PasswordWork:
     """The bounded argon2 work of one process (one event loop): slots, a short wait, shedding."""
 
     def __init__(
-        self, hasher: PasswordHasher, *, slots: int, queue: int, max_wait_seconds: float
+        self,
+        hasher: PasswordHasher,
+        *,
+        slots: int,
+        queue: int,
+        max_wait_seconds: float,
+        nice: int = 0,
     ) -> None:
         self.hasher = hasher
+        self._threads = _threads(slots, nice)
         self.slots = slots
         self.queue = queue
         self.max_wait_seconds = max_wait_seconds
@@ -120,7 +153,7 @@ class PasswordWork:
             self._release()
             raise asyncio.CancelledError
         future = asyncio.get_running_loop().run_in_executor(
-            None, functools.partial(function, *args)
+            self._threads, functools.partial(function, *args)
         )
         self.started += 1
         self.running += 1
@@ -190,6 +223,7 @@ def password_work(auth: AuthSettings) -> PasswordWork:
         work_slots(auth),
         auth.password_work_queue,
         auth.password_work_max_wait_seconds,
+        auth.password_work_nice,
     )
     per_loop = _work.setdefault(asyncio.get_running_loop(), {})
     work = per_loop.get(key)
@@ -199,6 +233,7 @@ def password_work(auth: AuthSettings) -> PasswordWork:
             slots=work_slots(auth),
             queue=auth.password_work_queue,
             max_wait_seconds=auth.password_work_max_wait_seconds,
+            nice=auth.password_work_nice,
         )
     return work
 
