@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.login_storm --database-url postgres://postgres@127.0.0.1:5432/DB \
         [--no-seed] [--rounds 2] [--duration 10] [--connections 16] [--storm-rate 20] \
-        [--unbounded]
+        [--unbounded] [--server-env TASKQL_AUTH__PASSWORD_WORK_NICE=19 ...]
 
 Seeds the bench dataset (unless --no-seed), starts a real server as production runs it
 (TASKQL_ENV=production, default argon2 parameters: t=3, 64 MiB, p=4), then alternates
@@ -74,7 +74,7 @@ class Phase:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-def server_env(database_url: str, *, unbounded: bool) -> dict[str, str]:
+def server_env(database_url: str, *, unbounded: bool, extra: list[str]) -> dict[str, str]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TASKQL_")},
         "TASKQL_ENV": "production",
@@ -91,6 +91,9 @@ def server_env(database_url: str, *, unbounded: bool) -> dict[str, str]:
     }
     if unbounded:
         env.update(UNBOUNDED_WORK)
+    for item in extra:
+        name, _, value = item.partition("=")
+        env[name] = value
     return env
 
 
@@ -252,13 +255,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--storm-rate", type=float, default=20.0, help="logins per second")
     parser.add_argument("--unbounded", action="store_true", help="no password-work bound")
+    parser.add_argument(
+        "--server-env", action="append", default=[], metavar="TASKQL_X=VALUE",
+        help="extra server setting, e.g. TASKQL_AUTH__PASSWORD_WORK_NICE=19 (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not args.no_seed:
         seed = [sys.executable, "-m", "bench.seed", "--database-url", args.database_url]
         subprocess.run(seed, cwd=ROOT, check=True)
     log_path = Path(tempfile.gettempdir()) / "taskql-bench" / "login-storm.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = server_env(args.database_url, unbounded=args.unbounded)
+    env = server_env(args.database_url, unbounded=args.unbounded, extra=args.server_env)
     with serving(env, log_path):
         phases = asyncio.run(measure(args))
     quiet, storm = summarize(phases, storm=False), summarize(phases, storm=True)
@@ -267,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
         outcomes.update(phase.outcomes)
     storm_seconds = sum(p.seconds for p in phases if p.storm)
     bound = "unbounded" if args.unbounded else "bounded"
-    print(f"password work: {bound}; {args.connections} read connections; Q1 as the admin")
+    print(f"password work: {bound} {args.server_env}; {args.connections} read connections; Q1")
     print(f"reads without storm: {quiet}")
     print(f"reads with {args.storm_rate:g} logins/s: {storm}")
     print(f"p99 with storm / without: {storm['p99_ms'] / max(quiet['p99_ms'], 0.1):.2f}x")
