@@ -18,7 +18,7 @@ from argon2 import PasswordHasher, Type
 
 from models import credentials as credential_models
 from taskql.auth import rate_limit
-from taskql.auth.passwords import PasswordWork, password_work
+from taskql.auth.passwords import PasswordWork, password_work, work_slots
 from tests.cli import free_port, serving, taskql_env
 from tests.conftest import with_overrides
 from tests.factories import DEFAULT_PASSWORD, create_user
@@ -129,6 +129,21 @@ async def test_full_slots_shed_extra_logins_at_once_without_hashing(make_client,
     assert await failure_rows(rate_limit.email_subject(user.email)) == rows_while_full == 2
     gated.gate.set()
     assert [code(await task) for task in holding] == ["UNAUTHENTICATED"] * 2
+
+
+def test_automatic_slots_follow_the_cores_and_the_memory_cost(settings):
+    """password_work_slots = 0 sizes the slots from the cores (one kept for the event loop)
+    and from the memory budget over argon2's memory cost; an explicit value wins."""
+    cores = len(os.sched_getaffinity(0))
+
+    def slots(**auth: Any) -> int:
+        return work_slots(with_overrides(settings, auth=auth).auth)
+
+    assert slots(password_work_slots=0, password_work_memory_mib=1024, argon2_memory_kib=8) == (
+        max(1, cores - 1)
+    )
+    assert slots(password_work_slots=0, password_work_memory_mib=64, argon2_memory_kib=65536) == 1
+    assert slots(password_work_slots=3, password_work_memory_mib=64, argon2_memory_kib=65536) == 3
 
 
 async def test_hashes_run_at_a_lower_cpu_priority_than_the_event_loop(make_client, settings):

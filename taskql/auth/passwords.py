@@ -72,9 +72,15 @@ def work_slots(auth: AuthSettings) -> int:
     loop keeps one), at most as many as the memory budget holds; never fewer than one."""
     if auth.password_work_slots:
         return auth.password_work_slots
+    return _automatic_slots(auth.password_work_memory_mib, auth.argon2_memory_kib)
+
+
+@functools.lru_cache(maxsize=8)
+def _automatic_slots(memory_budget_mib: int, memory_kib_per_hash: int) -> int:
+    # Cached: every login asks, and the cores available to the process do not change.
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     by_cpu = max(1, (cores or 1) - 1)
-    by_memory = max(1, auth.password_work_memory_mib * 1024 // auth.argon2_memory_kib)
+    by_memory = max(1, memory_budget_mib * 1024 // memory_kib_per_hash)
     return min(by_cpu, by_memory)
 
 
