@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from tortoise import connections, fields
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 from models.ids import new_id
@@ -197,22 +198,31 @@ async def purge_expired(*, now: datetime) -> None:
     await Session.filter(expires_at__lt=now).delete()
 
 
-async def add_login_failures(*, subjects: Iterable[str]) -> None:
-    await LoginFailure.bulk_create([LoginFailure(subject=subject) for subject in subjects])
+async def add_login_failures(*, subjects: Iterable[str]) -> tuple[uuid.UUID, ...]:
+    """One row per subject in a single autocommitted INSERT; the new rows' ids."""
+    rows = [LoginFailure(subject=subject) for subject in subjects]
+    await LoginFailure.bulk_create(rows)
+    return tuple(row.id for row in rows)
 
 
-async def login_failure_times(*, subject: str, since: datetime) -> list[datetime]:
-    """When `subject` failed since `since`, oldest first."""
+async def recent_login_failures(
+    *, subjects: Iterable[str], since: datetime
+) -> dict[str, list[datetime]]:
+    """When each of `subjects` failed since `since`, oldest first, in one statement."""
     query = (
-        LoginFailure.filter(subject=subject, created_at__gte=since)
+        LoginFailure.filter(subject__in=list(subjects), created_at__gte=since)
         .order_by("created_at")
-        .values_list("created_at", flat=True)
+        .values_list("subject", "created_at")
     )
-    return cast("list[datetime]", await query)
+    recent: dict[str, list[datetime]] = {}
+    for subject, created_at in cast("list[tuple[str, datetime]]", await query):
+        recent.setdefault(subject, []).append(created_at)
+    return recent
 
 
-async def forget_login_failures(*, subject: str) -> None:
-    await LoginFailure.filter(subject=subject).delete()
+async def forget_login_failures(*, ids: Iterable[uuid.UUID], subjects: Iterable[str]) -> None:
+    """Delete the rows `ids` and every row of `subjects`, in one statement."""
+    await LoginFailure.filter(Q(id__in=list(ids)) | Q(subject__in=list(subjects))).delete()
 
 
 async def purge_login_failures(*, before: datetime) -> None:

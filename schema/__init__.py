@@ -14,7 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 
 from resolvers.datetimes import parse_datetime_input
-from schema.auth import AuthMutation
+from schema.auth import AuthMutation, password_field_limit
 from schema.server_info import ServerInfoQuery
 from schema.task_operations import TaskMutation, TaskQuery
 from schema.user_list import UserListQuery
@@ -53,7 +53,8 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        extensions=list(extensions),
+        # The password-field limit belongs to the schema: every app serving it gets it.
+        extensions=[password_field_limit, *extensions],
         execution_context_class=execution_context_class,
         config=StrawberryConfig(name_converter=CachedNameConverter()),
         scalar_overrides={datetime: DATETIME},

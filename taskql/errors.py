@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     BAD_REQUEST = "BAD_REQUEST"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
 
 
 class AppError(Exception):
@@ -34,6 +35,13 @@ class AppError(Exception):
 class Unauthenticated(AppError):
     code = ErrorCode.UNAUTHENTICATED
     default_message = "Authentication required."
+
+
+class AccountDisabled(AppError):
+    """The right password for an account an administrator deactivated."""
+
+    code = ErrorCode.ACCOUNT_DISABLED
+    default_message = "This account is disabled; contact an administrator."
 
 
 class Forbidden(AppError):

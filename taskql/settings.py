@@ -121,9 +121,23 @@ class AuthSettings:
     argon2_time_cost: int
     argon2_memory_kib: int
     argon2_parallelism: int
+    # Failed sign-ins allowed per (email, client address) pair: what locks one guesser out.
+    login_max_failures_per_email_and_address: int
+    # Much higher cap per email over all addresses: a distributed guesser is bounded too.
     login_max_failures_per_email: int
     login_max_failures_per_address: int
     login_failure_window_seconds: int
+    # Registrations per client address per login_failure_window_seconds.
+    register_max_per_address: int
+    # Concurrent argon2 hashes/verifications per process; 0 = sized from cores and memory.
+    password_work_slots: int
+    # Memory the concurrent hashes may use together, for the automatic slot count.
+    password_work_memory_mib: int
+    # Password requests that may wait for a slot, and for how long, before being shed.
+    password_work_queue: int
+    password_work_max_wait_seconds: float
+    # CPU priority (nice, 0-19) of the hashing threads: the event loop keeps the CPU it needs.
+    password_work_nice: int
     secret_generated: bool = False
 
 
@@ -238,6 +252,12 @@ def _check_relations(settings: Settings) -> None:
         if getattr(settings.server, name) <= 0:
             raise ConfigError(f"server.{name}", "must be positive")
     _check_database(settings)
+    wait = settings.auth.password_work_max_wait_seconds
+    if not 0 <= wait < settings.server.request_timeout_seconds:
+        raise ConfigError(
+            "auth.password_work_max_wait_seconds",
+            "must be at least 0 and less than server.request_timeout_seconds",
+        )
 
 
 def _check_database(settings: Settings) -> None:
@@ -299,9 +319,18 @@ def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:
         argon2_time_cost=_int(auth, "auth.argon2_time_cost", low=1),
         argon2_memory_kib=_int(auth, "auth.argon2_memory_kib", low=8),
         argon2_parallelism=_int(auth, "auth.argon2_parallelism", low=1),
+        login_max_failures_per_email_and_address=_int(
+            auth, "auth.login_max_failures_per_email_and_address", low=1
+        ),
         login_max_failures_per_email=_int(auth, "auth.login_max_failures_per_email", low=1),
         login_max_failures_per_address=_int(auth, "auth.login_max_failures_per_address", low=1),
         login_failure_window_seconds=_int(auth, "auth.login_failure_window_seconds", low=1),
+        register_max_per_address=_int(auth, "auth.register_max_per_address", low=1),
+        password_work_slots=_int(auth, "auth.password_work_slots", low=0, high=256),
+        password_work_memory_mib=_int(auth, "auth.password_work_memory_mib", low=1),
+        password_work_queue=_int(auth, "auth.password_work_queue", low=0, high=10_000),
+        password_work_max_wait_seconds=_float(auth, "auth.password_work_max_wait_seconds"),
+        password_work_nice=_int(auth, "auth.password_work_nice", low=0, high=19),
         secret_generated=generated,
     )
 

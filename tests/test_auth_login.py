@@ -89,11 +89,23 @@ async def test_unknown_email_and_wrong_password_look_the_same(graphql):
     assert error(wrong)["message"] == "Invalid email or password."
 
 
-async def test_deactivated_user_cannot_log_in(graphql):
-    """The right password of a deactivated user is still refused."""
+async def test_deactivated_user_is_told_the_account_is_disabled(graphql):
+    """The right password of a deactivated user is refused with ACCOUNT_DISABLED and a
+    message saying so, not the invalid-credentials answer."""
     user = await create_user(active=False)
     body = await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
-    assert error(body)["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["data"] is None
+    assert error(body)["extensions"] == {"code": "ACCOUNT_DISABLED"}
+    assert "disabled" in error(body)["message"]
+
+
+async def test_deactivated_user_with_a_wrong_password_gets_invalid_credentials(graphql):
+    """Only the holder of the password learns the account is disabled: a wrong password for a
+    deactivated user is the usual UNAUTHENTICATED "Invalid email or password."."""
+    user = await create_user(active=False)
+    body = await graphql(LOGIN, {"email": user.email, "password": "not the password"})
+    assert error(body)["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert error(body)["message"] == "Invalid email or password."
 
 
 async def test_failures_per_email_are_rate_limited(make_client, settings):
@@ -116,9 +128,11 @@ async def test_failures_per_email_are_rate_limited(make_client, settings):
     assert 0 < refused["extensions"]["retryAfterSeconds"] <= 900
 
 
-async def test_success_resets_the_email_count(make_client, settings):
-    """A successful login forgets that email's earlier failures."""
-    client = await make_client(with_overrides(settings, auth={"login_max_failures_per_email": 3}))
+async def test_success_resets_the_count_of_its_address(make_client, settings):
+    """A successful login forgets that email's earlier failures from the same address."""
+    client = await make_client(
+        with_overrides(settings, auth={"login_max_failures_per_email_and_address": 3})
+    )
     user = await create_user()
 
     async def login(password):

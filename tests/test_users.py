@@ -151,7 +151,7 @@ async def test_deactivation_takes_effect_on_the_next_request(graphql, settings):
     assert code(await graphql(ME, token=session["accessToken"])) == "UNAUTHENTICATED"
     assert code(await graphql(REFRESH, {"t": session["refreshToken"]})) == "UNAUTHENTICATED"
     login = await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
-    assert code(login) == "UNAUTHENTICATED"
+    assert code(login) == "ACCOUNT_DISABLED"
 
     await graphql(ADMIN_OPERATIONS["reactivateUser"], {"id": str(user.id)}, token=admin_token)
     again = await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
