@@ -199,7 +199,7 @@ async def test_a_request_cancelled_while_waiting_starts_no_hash(make_client, set
     in the queue is given up."""
     timed = with_overrides(
         settings,
-        server={"request_timeout_seconds": 0.3},
+        server={"request_timeout_seconds": 2.0},
         auth={
             "password_work_slots": 1,
             "password_work_queue": 1,
@@ -232,7 +232,7 @@ async def test_a_hash_outliving_its_request_keeps_its_slot(make_client, settings
     ends, so timed-out requests cannot push the real argon2 work past the bound."""
     timed = with_overrides(
         settings,
-        server={"request_timeout_seconds": 0.3},
+        server={"request_timeout_seconds": 2.0},
         auth={"password_work_slots": 1, "password_work_queue": 0},
     )
     client = await make_client(timed)
