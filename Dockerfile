@@ -6,6 +6,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY taskql ./taskql
+COPY server ./server
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY models ./models

@@ -147,7 +147,7 @@ def taskql_server(backend: str, url: str, workers: int, secret: str) -> Server:
         command=[
             sys.executable,
             "-m",
-            "taskql.cli",
+            "server.cli",
             "serve",
             "--host",
             "127.0.0.1",

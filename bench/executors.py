@@ -28,9 +28,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from bench.operations import TASKQL_OPERATIONS, Operation, load_operation, login_body, token_from
 from bench.statements import configure_in_process_app
 from schema import build_schema
-from taskql.app import create_app
-from taskql.app_keys import DATABASE_READY
-from taskql.graphql_execution import PlainFieldExecutor
+from server.app import create_app
+from server.app_keys import DATABASE_READY
+from server.graphql_execution import PlainFieldExecutor
 from taskql.settings import load_settings
 
 EXECUTORS = {"plain fields": PlainFieldExecutor, "stock": StrawberryGraphQLCoreExecutionContext}
@@ -54,7 +54,7 @@ async def compare(operations: list[Operation], requests: int, rounds: int) -> di
             response = await client.post("/graphql", data=body, headers=headers)
             return await response.read()
 
-        gc.freeze()  # as the serving workers do (taskql.server)
+        gc.freeze()  # as the serving workers do (server.run)
         for operation in operations:
             body = operation.body()
             answers: dict[str, bytes] = {}

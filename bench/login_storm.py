@@ -99,7 +99,7 @@ def server_env(database_url: str, *, unbounded: bool, extra: list[str]) -> dict[
 
 @contextlib.contextmanager
 def serving(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    command = [sys.executable, "-m", "taskql.cli", "serve", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(PORT)]
     with log_path.open("ab") as log:
         # Own session: the server is stopped by its process group, whatever it forked.

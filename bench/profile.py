@@ -34,13 +34,13 @@ FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^:()]+)(?::\d+)?\)$")
 PHASES = (
     ("SQL driver (asyncpg/aiosqlite)", ("asyncpg/", "aiosqlite/", "sqlite3/")),
     ("ORM (tortoise, pypika)", ("tortoise/", "pypika")),
-    ("auth (JWT, viewer)", ("/taskql/auth/", "jose/", "cryptography/")),
+    ("auth (JWT, viewer)", ("/taskql/auth/", "/server/authenticate", "jose/", "cryptography/")),
     ("GraphQL parse", ("graphql/language/parser", "graphql/language/lexer")),
     ("GraphQL validation (+ depth/alias limit rules)", ("graphql/validation/",)),
     ("graphql-core execution", ("graphql/execution/", "graphql/type/", "graphql/pyutils/")),
     ("strawberry", ("strawberry/",)),
     ("app resolvers/schema/models", ("/resolvers/", "/schema/", "/models/")),
-    ("app HTTP chassis (middlewares, view, logging)", ("/taskql/", "structlog/")),
+    ("app HTTP chassis (middlewares, view, logging)", ("/server/", "/taskql/", "structlog/")),
     ("aiohttp", ("aiohttp", "multidict/", "yarl/")),
     ("JSON (orjson)", ("orjson",)),
 )

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.statements --database-url URL [--requests 20]
 
-Serves the real app (taskql.app.create_app, settings from the environment as `taskql serve`
+Serves the real app (server.app.create_app, settings from the environment as `taskql serve`
 reads them) on aiohttp's loopback test server, logs in as the bench admin, sends each operation
 N times and counts what tortoise logs on `tortoise.db_client`. pg_stat_statements is not
 loaded on this PostgreSQL, and the log sees exactly the statements the app sends. asyncpg's
@@ -29,8 +29,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bench.operations import TASKQL_OPERATIONS, Operation, first_errors, load_operation, token_from
 from bench.operations import login_body as default_login_body
-from taskql.app import create_app
-from taskql.app_keys import DATABASE_READY
+from server.app import create_app
+from server.app_keys import DATABASE_READY
 from taskql.logging import configure_logging
 from taskql.settings import load_settings
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
@@ -14,10 +13,8 @@ from tortoise.models import Model
 from models.ids import new_id
 from models.sql import Sql
 
-
-class Role(StrEnum):
-    USER = "USER"
-    ADMIN = "ADMIN"
+# Re-exported: the role is a core value now, and callers still name it models.users.Role.
+from taskql.auth.roles import Role as Role  # noqa: PLC0414
 
 
 class User(Model):

@@ -1,4 +1,4 @@
-"""Vendor GraphiQL's browser files into taskql/graphiql/ so the IDE works with no internet.
+"""Vendor GraphiQL's browser files into server/graphiql/ so the IDE works with no internet.
 
 Usage (from the repository root; needs network access to registry.npmjs.org only):
 
@@ -7,7 +7,7 @@ Usage (from the repository root; needs network access to registry.npmjs.org only
 
 For each pinned package it downloads the npm tarball, refuses it unless its sha512 equals both
 the integrity pinned below and the one the registry publishes, and extracts only the listed
-production files, byte for byte. It then writes taskql/graphiql/manifest.json (versions,
+production files, byte for byte. It then writes server/graphiql/manifest.json (versions,
 registry integrity, each file's sha384 for the page's Subresource Integrity) and copies the
 frontend operations as the IDE's example tabs. Running it again with the same pins rewrites
 identical files. To upgrade: change a version, set its integrity to the registry's
@@ -31,7 +31,7 @@ from pathlib import Path
 
 REGISTRY = "https://registry.npmjs.org"
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_DIR = ROOT / "taskql" / "graphiql"
+PACKAGE_DIR = ROOT / "server" / "graphiql"
 STATIC_DIR = PACKAGE_DIR / "static"
 EXAMPLES_DIR = PACKAGE_DIR / "examples"
 OPERATIONS_DIR = ROOT / "operations"

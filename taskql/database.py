@@ -16,11 +16,12 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 
-from models import MODEL_MODULES
 from taskql.paths import project_root
 from taskql.settings import DatabaseSettings
 
 APP = "models"
+# What Tortoise and aerich load, by module path: strings, so the core imports no model.
+MODEL_MODULES = ["models.users", "models.credentials", "models.tasks"]
 DIALECTS = ("sqlite", "postgres")
 # Stand-in URLs for generating migrations offline: aerich needs only the dialect, not a server.
 OFFLINE_URLS = {

@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 import structlog
-from aiohttp.http_exceptions import HttpProcessingError
 
 # Keys whose values are never written, whatever logger emits them.
 REDACTED_KEYS = frozenset(
@@ -61,25 +60,6 @@ def truncate_long_values(
             cut = len(value) - MAX_LOGGED_CHARS
             event[key] = f"{value[:MAX_LOGGED_CHARS]}... [{cut} characters cut]"
     return event
-
-
-class MalformedRequestFilter(logging.Filter):
-    """aiohttp logs a request it cannot parse (bad header, bad request line) at ERROR with a
-    traceback before any middleware runs, and answers 400 itself. It is the client's fault:
-    one WARNING line naming the client and the problem is enough."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, HttpProcessingError):
-            client = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-            # The message's first clause only: the rest quotes the raw line, credentials too.
-            problem = error.message.split(":", 1)[0].strip()[:100]
-            record.msg = "malformed request from %s: %s (%s)"
-            record.args = (client, problem, type(error).__name__)
-            record.exc_info, record.exc_text = None, None
-            if record.levelno > logging.WARNING:
-                record.levelno, record.levelname = logging.WARNING, "WARNING"
-        return True
 
 
 def _orjson_dumps(value: Any, **_: Any) -> str:
@@ -133,9 +113,6 @@ def configure_logging(*, level: str, json_output: bool) -> None:
     # Strawberry logs every GraphQL error with a traceback; we log unexpected ones ourselves.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
-    server_logger = logging.getLogger("aiohttp.server")
-    if not any(isinstance(f, MalformedRequestFilter) for f in server_logger.filters):
-        server_logger.addFilter(MalformedRequestFilter())
     # asyncpg's pool logs each failed reconnect of its connection floor with a traceback;
     # taskql.database_monitor already logs an outage once, with the driver's error.
     logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)

@@ -25,7 +25,7 @@ def run_taskql(
     *args: str, env: dict[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "taskql.cli", *args],
+        [sys.executable, "-m", "server.cli", *args],
         env=env,
         cwd=ROOT,
         input="",  # stdin is an empty pipe, never the terminal pytest runs in
@@ -48,7 +48,7 @@ def serving(
     port: int,
     env: dict[str, str],
     cwd: Path = ROOT,
-    program: Sequence[str] = (sys.executable, "-m", "taskql.cli"),
+    program: Sequence[str] = (sys.executable, "-m", "server.cli"),
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`taskql serve` (or what `args` say) until healthy; killed and reaped on the way out.
 

@@ -23,8 +23,8 @@ from tortoise import connections
 
 os.environ["TASKQL_ENV"] = "test"
 
-from taskql.app import create_app
-from taskql.app_keys import DATABASE_READY
+from server.app import create_app
+from server.app_keys import DATABASE_READY
 from taskql.database import apply_migrations
 from taskql.logging import configure_logging
 from taskql.settings import Settings, load_settings

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from taskql.cli import main
+from server.cli import main
 
 # Per command: fragments its --help must show (its description, each option's meaning, defaults).
 EXPECTED = {

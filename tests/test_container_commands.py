@@ -50,7 +50,7 @@ def test_image_commands_serve_and_pass_the_healthcheck(tmp_path: Path):
         TASKQL_SERVER__HOST="127.0.0.1",
         TASKQL_SERVER__PORT=str(port),
     )
-    taskql = [sys.executable, "-m", "taskql.cli"]
+    taskql = [sys.executable, "-m", "server.cli"]
     migrated = subprocess.run(
         [*taskql, "migrate"], env=env, cwd=home, capture_output=True, text=True, check=False
     )

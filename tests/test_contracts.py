@@ -7,7 +7,7 @@ import difflib
 import pytest
 
 from schema import build_schema
-from taskql.cli import SCHEMA_FILE
+from server.cli import SCHEMA_FILE
 from taskql.database import DIALECTS, model_drift
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from taskql.app_keys import DATABASE_READY
+from server.app_keys import DATABASE_READY
 from tests.conftest import with_overrides
 from tests.database_faults import DatabaseFault, fault_for
 from tests.task_factories import signed_in_user

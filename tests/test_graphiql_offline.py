@@ -24,7 +24,7 @@ from tests.conftest import ROOT, with_overrides
 from tests.factories import access_token_for, create_user
 from tests.task_factories import create_tasks
 
-PACKAGE = ROOT / "taskql" / "graphiql"
+PACKAGE = ROOT / "server" / "graphiql"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",

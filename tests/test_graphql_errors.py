@@ -6,7 +6,7 @@ import strawberry
 from graphql import specified_rules
 
 from schema import Query, build_schema
-from taskql.graphql_documents import QueryDocuments
+from server.graphql_documents import QueryDocuments
 from tests.conftest import with_overrides
 
 

@@ -21,8 +21,8 @@ import pytest
 from models import tasks as task_models
 from models import users as user_models
 from models.users import Role
+from server.graphql_documents import DOCUMENTS
 from taskql.auth.passwords import password_work
-from taskql.graphql_documents import DOCUMENTS
 from taskql.settings import load_settings
 from tests.cli import GOOD_SECRET, free_port, serving, taskql_env
 from tests.conftest import with_overrides

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import credentials as credential_models
 from models.ids import new_id
-from taskql.housekeeping import purge_once
+from server.housekeeping import purge_once
 from tests.factories import create_user
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from taskql.app import create_app
+from server.app import create_app
 from tests.conftest import with_overrides
 
 

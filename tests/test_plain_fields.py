@@ -1,7 +1,7 @@
 """The plain-field executor answers exactly as graphql-core's own path, data and errors alike.
 
 Each test sends the same operation through the real app twice, once with the executor the app
-runs (taskql.graphql_execution.PlainFieldExecutor) and once with strawberry's stock one, and
+runs (server.graphql_execution.PlainFieldExecutor) and once with strawberry's stock one, and
 compares the two response bodies whole.
 """
 
@@ -23,7 +23,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from models.tasks import Priority, Status
 from models.users import Role
 from schema import build_schema
-from taskql.graphql_execution import PlainFieldExecutor
+from server.graphql_execution import PlainFieldExecutor
 from tests.task_factories import create_tasks, signed_in_user
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "operations"

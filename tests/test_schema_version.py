@@ -17,7 +17,7 @@ import asyncpg
 import orjson
 import pytest
 
-from taskql.app_keys import DATABASE_READY
+from server.app_keys import DATABASE_READY
 from taskql.database import committed_migrations
 from tests.cli import GOOD_SECRET, ROOT, free_port, run_taskql, taskql_env
 from tests.conftest import with_overrides
@@ -124,7 +124,7 @@ def test_serve_in_production_logs_one_line_for_a_schema_behind(empty_url, settin
         TASKQL_SERVER__PORT=str(port),
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "taskql.cli", "serve"],
+        [sys.executable, "-m", "server.cli", "serve"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -25,11 +25,12 @@ from typing import Any
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
+from taskql.auth.roles import Role
 from taskql.settings import AuthSettings
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 REQUIRED_CLAIMS = ("sub", "roles", "jti", "iat", "nbf", "exp", "iss", "aud")
-KNOWN_ROLES = frozenset({"USER", "ADMIN"})
+KNOWN_ROLES = frozenset(role.value for role in Role)
 
 
 class InvalidToken(Exception):

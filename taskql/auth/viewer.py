@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from models.users import Role
+from taskql.auth.roles import Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from server.app_keys import DATABASE_MONITOR, SETTINGS
 from taskql import __version__
-from taskql.app_keys import DATABASE_MONITOR, SETTINGS
 
 
 async def livez(_: web.Request) -> web.Response:

@@ -23,7 +23,7 @@ log = get_logger("taskql.graphql")
 
 # graphql-core's parser raises one error class for every syntax error, so its two size
 # limits (token count, nesting) are told apart by message. The limit rules of
-# taskql.graphql_limits set their code themselves.
+# server.graphql_limits set their code themselves.
 COMPLEXITY_MARKERS = (
     "tokens. Parsing aborted.",
     "Document is nested too deeply.",

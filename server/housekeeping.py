@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from models import credentials as credential_models
-from taskql.app_keys import DATABASE_READY, SETTINGS
+from server.app_keys import DATABASE_READY, SETTINGS
 from taskql.logging import get_logger
 
 INTERVAL_SECONDS = 3600.0

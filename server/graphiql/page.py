@@ -11,7 +11,7 @@ from string import Template
 
 from aiohttp import web
 
-from taskql.graphiql.assets import vendored_assets
+from server.graphiql.assets import vendored_assets
 
 AUTHORIZATION_HINT = "Bearer <token>"
 WELCOME = """\

@@ -16,14 +16,14 @@ from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
 from resolvers.loaders import build_loaders
-from taskql.app_keys import DATABASE_MONITOR, OPERATION_NAME, REQUEST_ID, SETTINGS, USER_ID
-from taskql.auth.authenticate import authenticate
+from server.app_keys import DATABASE_MONITOR, OPERATION_NAME, REQUEST_ID, SETTINGS, USER_ID
+from server.authenticate import authenticate
+from server.graphiql import graphiql_response
+from server.graphql_errors import classify
+from server.http_errors import json_error, service_unavailable
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from taskql.errors import ErrorCode, ServiceUnavailable
-from taskql.graphiql import graphiql_response
-from taskql.graphql_errors import classify
-from taskql.http_errors import json_error, service_unavailable
 
 
 class RecordOperationName(SchemaExtension):
@@ -67,7 +67,7 @@ class TaskQLView(GraphQLView[Context, None]):
         return await authenticate(request.headers.get("Authorization"), request.app[SETTINGS].auth)
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:  # noqa: ARG002
-        # Our own page and vendored assets rather than strawberry's CDN links (taskql/graphiql).
+        # Our own page and vendored assets rather than strawberry's CDN links (server/graphiql).
         return graphiql_response()
 
     def decode_json(self, data: str | bytes) -> object:

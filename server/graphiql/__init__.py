@@ -4,7 +4,7 @@ The browser files are vendored from npm by scripts/fetch_graphiql_assets.py (pin
 manifest.json with their hashes) and shipped as package data, like the example operations.
 """
 
-from taskql.graphiql.assets import add_graphiql_routes
-from taskql.graphiql.page import graphiql_response
+from server.graphiql.assets import add_graphiql_routes
+from server.graphiql.page import graphiql_response
 
 __all__ = ["add_graphiql_routes", "graphiql_response"]

@@ -12,8 +12,8 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from taskql.app_keys import OPERATION_NAME, REQUEST_ID, USER_ID
-from taskql.http_errors import json_error
+from server.app_keys import OPERATION_NAME, REQUEST_ID, USER_ID
+from server.http_errors import json_error
 from taskql.logging import get_logger
 from taskql.settings import ServerSettings
 

@@ -16,7 +16,7 @@ from types import FrameType
 
 from aiohttp import web
 
-from taskql.app import create_app
+from server.app import create_app
 from taskql.logging import get_logger
 from taskql.settings import Settings
 

@@ -15,19 +15,20 @@ from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from schema import build_schema
-from taskql.app_keys import DATABASE_MONITOR, DATABASE_READY, SETTINGS
-from taskql.background import in_background
+from server.app_keys import DATABASE_MONITOR, DATABASE_READY, SETTINGS
+from server.background import in_background
+from server.graphiql import add_graphiql_routes
+from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
+from server.graphql_execution import PlainFieldExecutor
+from server.graphql_view import RecordOperationName, TaskQLView
+from server.health import healthz, livez
+from server.housekeeping import purge_periodically
+from server.http_errors import json_error
+from server.malformed_requests import filter_malformed_requests
+from server.middlewares import compression, limits, request_context
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor
-from taskql.graphiql import add_graphiql_routes
-from taskql.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
-from taskql.graphql_execution import PlainFieldExecutor
-from taskql.graphql_view import RecordOperationName, TaskQLView
-from taskql.health import healthz, livez
-from taskql.housekeeping import purge_periodically
-from taskql.http_errors import json_error
 from taskql.logging import get_logger
-from taskql.middlewares import compression, limits, request_context
 from taskql.settings import Settings
 from taskql.string_inputs import guard_string_inputs
 
@@ -45,6 +46,7 @@ def create_app(
     settings: Settings, *, schema_factory: SchemaFactory = build_schema
 ) -> web.Application:
     """Wire the app; `schema_factory` is injectable so tests can mount extra root fields."""
+    filter_malformed_requests()
     middlewares = [request_context, limits(settings.server), compression(settings.server)]
     if settings.server.trusted_proxies:
         middlewares.insert(0, _client_address_from_proxies(settings.server.trusted_proxies))

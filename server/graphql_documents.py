@@ -7,7 +7,7 @@ text, the cache is bounded by the total size of the texts it keeps, and a text t
 a frontend's operation is parsed and validated every time but never kept (so nobody can fill
 the memory with distinct 1 MB documents).
 
-Validation runs in two passes: our limit rule (taskql.graphql_limits, linear in the
+Validation runs in two passes: our limit rule (server.graphql_limits, linear in the
 document) first, and graphql-core's rules only for documents within the limits, so no rule
 ever sees a document whose fragments expand beyond them.
 """
@@ -25,7 +25,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from taskql.graphql_limits import Limits, NoIntrospection, WorkCounter, document_limits_rule
+from server.graphql_limits import Limits, NoIntrospection, WorkCounter, document_limits_rule
 from taskql.settings import GraphQLSettings
 
 Rules = tuple[type[ASTValidationRule], ...]

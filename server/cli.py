@@ -122,7 +122,7 @@ def _apply_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
-    from taskql.server import serve  # noqa: PLC0415 - keeps the other commands light
+    from server.run import serve  # noqa: PLC0415 - keeps the other commands light
 
     return serve(settings)
 
@@ -155,13 +155,13 @@ def _export_schema(_: Settings, args: argparse.Namespace) -> int:
 
 
 def _create_admin_arguments(parser: argparse.ArgumentParser) -> None:
-    from taskql.auth.create_admin import add_arguments  # noqa: PLC0415
+    from server.create_admin import add_arguments  # noqa: PLC0415
 
     add_arguments(parser)
 
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from taskql.auth.create_admin import run  # noqa: PLC0415
+    from server.create_admin import run  # noqa: PLC0415
 
     return run(settings, args)
 
