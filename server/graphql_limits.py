@@ -14,6 +14,7 @@ QUERY_TOO_COMPLEX itself. The rule that refuses introspection is here too.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from graphql import (
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    Source,
     ValidationContext,
     ValidationRule,
 )
@@ -38,8 +40,27 @@ from taskql.settings import GraphQLSettings
 INTROSPECTION_DISABLED = "Introspection is disabled on this server."
 
 
-def too_complex(message: str, nodes: Node | list[Node] | None = None) -> GraphQLError:
-    return GraphQLError(message, nodes, extensions={"code": ErrorCode.QUERY_TOO_COMPLEX.value})
+class QueryTooComplex(GraphQLError):
+    """A document over one of the size limits (ours, or the parser's): QUERY_TOO_COMPLEX.
+
+    The type carries the code, so no one tells these errors apart by their message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        nodes: Node | list[Node] | None = None,
+        *,
+        source: Source | None = None,
+        positions: Collection[int] | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            nodes,
+            source,
+            positions,
+            extensions={"code": ErrorCode.QUERY_TOO_COMPLEX.value},
+        )
 
 
 @dataclass(slots=True)
@@ -298,7 +319,7 @@ def check(meter: DocumentMeter, limits: Limits) -> list[GraphQLError]:
         errors += _check_measure(f"'{name}'", measure, limits, operation)
         if measure.depth > limits.max_depth:
             errors.append(
-                too_complex(
+                QueryTooComplex(
                     f"'{name}' exceeds maximum operation depth of {limits.max_depth}", operation
                 )
             )
@@ -308,7 +329,9 @@ def check(meter: DocumentMeter, limits: Limits) -> list[GraphQLError]:
             measure = meter.measure_fragment(name)
             errors += _check_measure(f"Fragment '{name}'", measure, limits, fragment)
     if total_aliases > limits.max_aliases:
-        errors.append(too_complex(f"{total_aliases} aliases found. Allowed: {limits.max_aliases}"))
+        errors.append(
+            QueryTooComplex(f"{total_aliases} aliases found. Allowed: {limits.max_aliases}")
+        )
     if not errors:
         errors += _check_merged_fields(meter, limits)
     return errors
@@ -318,7 +341,7 @@ def _check_measure(what: str, measure: Measure, limits: Limits, node: Node) -> l
     errors: list[GraphQLError] = []
     if measure.spread_depth > limits.max_fragment_depth:
         errors.append(
-            too_complex(
+            QueryTooComplex(
                 f"{what} nests fragment spreads {measure.spread_depth} deep. "
                 f"Allowed: {limits.max_fragment_depth}",
                 node,
@@ -326,7 +349,7 @@ def _check_measure(what: str, measure: Measure, limits: Limits, node: Node) -> l
         )
     if measure.spreads > limits.max_fragment_spreads:
         errors.append(
-            too_complex(
+            QueryTooComplex(
                 f"{what} expands to {measure.spreads} fragment spreads. "
                 f"Allowed: {limits.max_fragment_spreads}",
                 node,
@@ -345,7 +368,7 @@ def _check_merged_fields(meter: DocumentMeter, limits: Limits) -> list[GraphQLEr
                 meter.tree(definition.selection_set)
     except TooManyMerged as too_many:
         return [
-            too_complex(
+            QueryTooComplex(
                 f"'{too_many.response_name}' is selected more than "
                 f"{limits.max_repeated_fields} times at one place of the response "
                 "(repeated parents and fragments included)."
