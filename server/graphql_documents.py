@@ -30,8 +30,6 @@ from graphql import (
     validate,
 )
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from server.graphql_limits import (
     Limits,
@@ -40,6 +38,7 @@ from server.graphql_limits import (
     WorkCounter,
     document_limits_rule,
 )
+from taskql.graphql_internals import STRAWBERRY_VALIDATION_RULES, graphql_core_schema
 from taskql.settings import GraphQLSettings
 
 Rules = tuple[type[ASTValidationRule], ...]
@@ -69,7 +68,7 @@ class QueryDocuments:
         self.work = WorkCounter()
         self.limit_rules: Rules = (document_limits_rule(Limits.from_settings(settings), self.work),)
         # strawberry adds these two when it validates; our cached validation replaces its own.
-        self.extra_rules: Rules = (MaybeNullValidationRule, OneOfInputValidationRule)
+        self.extra_rules: Rules = STRAWBERRY_VALIDATION_RULES
         if not settings.introspection:
             self.extra_rules += (NoIntrospection,)
         self._entries: OrderedDict[bytes, CachedDocument] = OrderedDict()
@@ -162,7 +161,7 @@ class CachedDocuments(SchemaExtension):
         if context.query is not None and context.graphql_document is not None:
             context.pre_execution_errors = self.documents.validate(
                 context.query,
-                context.schema._schema,  # noqa: SLF001 - strawberry's graphql-core schema
+                graphql_core_schema(context.schema),
                 context.graphql_document,
                 tuple(context.validation_rules),
             )
