@@ -23,7 +23,6 @@ from typing import Any
 import orjson
 import strawberry
 from aiohttp.test_utils import TestClient, TestServer
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench.operations import TASKQL_OPERATIONS, Operation, load_operation, login_body, token_from
 from bench.statements import configure_in_process_app
@@ -31,9 +30,10 @@ from schema import build_schema
 from server.app import create_app
 from server.app_keys import DATABASE_READY
 from server.graphql_execution import PlainFieldExecutor
+from taskql.graphql_internals import ExecutorBase
 from taskql.settings import load_settings
 
-EXECUTORS = {"plain fields": PlainFieldExecutor, "stock": StrawberryGraphQLCoreExecutionContext}
+EXECUTORS = {"plain fields": PlainFieldExecutor, "stock": ExecutorBase}
 
 
 async def compare(operations: list[Operation], requests: int, rounds: int) -> dict[str, Any]:

@@ -27,12 +27,12 @@ from graphql import (
     get_named_type,
     value_from_ast,
 )
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from resolvers.context import Info
 from resolvers.selection import names_below
 from taskql.errors import ValidationFailed
+from taskql.graphql_internals import convert_arguments, definition_of, raw_info
 from taskql.string_inputs import check_arguments
 
 
@@ -52,7 +52,7 @@ def nested_fields(info: Info, path: Sequence[str], name: str) -> list[NestedFiel
     two occurrences differ in arguments or selection (possible under two aliases of a parent:
     the rows are shared, so one prefetched answer could not serve both).
     """
-    raw = info._raw_info  # noqa: SLF001 - graphql-core's info: AST, fragments, schema
+    raw = raw_info(info)  # graphql-core's info: AST, fragments, schema
     parent_type = get_named_type(raw.return_type)
     # This field runs, so its own directives (if any) included it.
     found = [(node, False) for node in raw.field_nodes]
@@ -90,15 +90,10 @@ def _occurrence(
         check_arguments(field_def, coerced)
     except ValidationFailed:
         return None  # not read ahead: the field's own resolver reports it at its path
-    strawberry_field = field_def.extensions.get("strawberry-definition")
+    strawberry_field = definition_of(field_def.extensions)
     if not isinstance(strawberry_field, StrawberryField):
         return None
-    arguments = convert_arguments(
-        coerced,
-        strawberry_field.arguments,
-        scalar_registry=info.schema.schema_converter.scalar_registry,
-        config=info.schema.config,
-    )
+    arguments = convert_arguments(info.schema, coerced, strawberry_field.arguments)
     below = [node.selection_set] if node.selection_set is not None else []
     return NestedField(key, arguments, names_below(below, fragments))
 

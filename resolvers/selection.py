@@ -17,6 +17,7 @@ from graphql import (
 )
 
 from resolvers.context import Info
+from taskql.graphql_internals import raw_info
 
 CURSOR_NAMES = frozenset({"cursor", "startCursor", "endCursor"})
 
@@ -31,7 +32,7 @@ def selected_names(info: Info) -> frozenset[str]:
     key = tuple(part for part in info.path.as_list() if isinstance(part, str))
     names = memo.get(key)
     if names is None:
-        raw = info._raw_info  # noqa: SLF001 - graphql-core's info: the AST and its fragments
+        raw = raw_info(info)  # graphql-core's info: the AST and its fragments
         names = memo[key] = names_below(
             [node.selection_set for node in raw.field_nodes if node.selection_set],
             raw.fragments,

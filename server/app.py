@@ -28,6 +28,7 @@ from server.malformed_requests import filter_malformed_requests
 from server.middlewares import compression, limits, request_context
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor
+from taskql.graphql_internals import graphql_core_schema
 from taskql.logging import get_logger
 from taskql.settings import Settings
 from taskql.string_inputs import guard_string_inputs
@@ -67,7 +68,7 @@ def create_app(
         ),
     )
     guard_string_inputs(
-        schema._schema,  # noqa: SLF001 - strawberry's graphql-core schema
+        graphql_core_schema(schema),
         max_length=settings.graphql.max_string_length,
     )
     view = TaskQLView(

@@ -20,15 +20,33 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from aiohttp import web
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    parse,
+    validate,
+)
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from server.graphql_limits import Limits, NoIntrospection, WorkCounter, document_limits_rule
+from server.graphql_limits import (
+    Limits,
+    NoIntrospection,
+    QueryTooComplex,
+    WorkCounter,
+    document_limits_rule,
+)
+from taskql.graphql_internals import STRAWBERRY_VALIDATION_RULES, graphql_core_schema
 from taskql.settings import GraphQLSettings
 
 Rules = tuple[type[ASTValidationRule], ...]
+
+# graphql-core raises one class, GraphQLSyntaxError, for every syntax error; the ones its size
+# limits raise (the token count set below, the nesting it can follow) end with these words.
+# The one place that reads graphql-core's wording: tests/test_error_codes.py pins it.
+PARSER_LIMIT_WORDING = " Parsing aborted."
 
 
 @dataclass(slots=True)
@@ -50,7 +68,7 @@ class QueryDocuments:
         self.work = WorkCounter()
         self.limit_rules: Rules = (document_limits_rule(Limits.from_settings(settings), self.work),)
         # strawberry adds these two when it validates; our cached validation replaces its own.
-        self.extra_rules: Rules = (MaybeNullValidationRule, OneOfInputValidationRule)
+        self.extra_rules: Rules = STRAWBERRY_VALIDATION_RULES
         if not settings.introspection:
             self.extra_rules += (NoIntrospection,)
         self._entries: OrderedDict[bytes, CachedDocument] = OrderedDict()
@@ -65,7 +83,15 @@ class QueryDocuments:
         if entry is not None:
             return entry.document
         # A syntax error or an over-long document raises here and is not cached.
-        document = parse(query, max_tokens=self.max_tokens)
+        try:
+            document = parse(query, max_tokens=self.max_tokens)
+        except GraphQLSyntaxError as error:
+            if not error.message.endswith(PARSER_LIMIT_WORDING):
+                raise
+            # Same message, source and positions: only the type (and so the code) is ours.
+            raise QueryTooComplex(
+                error.message, source=error.source, positions=error.positions
+            ) from None
         if key is not None:
             self._remember(key, CachedDocument(document, len(key[1])))
         return document
@@ -135,7 +161,7 @@ class CachedDocuments(SchemaExtension):
         if context.query is not None and context.graphql_document is not None:
             context.pre_execution_errors = self.documents.validate(
                 context.query,
-                context.schema._schema,  # noqa: SLF001 - strawberry's graphql-core schema
+                graphql_core_schema(context.schema),
                 context.graphql_document,
                 tuple(context.validation_rules),
             )

@@ -4,7 +4,8 @@ Applied to every result the view sends (parse, validation and execution errors a
 one place decides:
 - our AppErrors keep their message and extensions;
 - GraphQL syntax and validation errors keep their message (the client's fault, and useful);
-- the parser's size limits become QUERY_TOO_COMPLEX (our own limit rules carry the code);
+- limit errors (server.graphql_limits.QueryTooComplex, the parser's limits included) carry
+  QUERY_TOO_COMPLEX themselves;
 - a database that cannot be reached becomes SERVICE_UNAVAILABLE;
 - anything else is logged once with its traceback and becomes INTERNAL_ERROR + request id.
 """
@@ -20,14 +21,6 @@ from taskql.errors import AppError, ErrorCode, ServiceUnavailable
 from taskql.logging import get_logger
 
 log = get_logger("taskql.graphql")
-
-# graphql-core's parser raises one error class for every syntax error, so its two size
-# limits (token count, nesting) are told apart by message. The limit rules of
-# server.graphql_limits set their code themselves.
-COMPLEXITY_MARKERS = (
-    "tokens. Parsing aborted.",
-    "Document is nested too deeply.",
-)
 
 
 def classify(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
@@ -58,8 +51,6 @@ def classify(error: GraphQLError, *, request_id: str | None) -> GraphQLError:
 def _client_error_code(error: GraphQLError) -> str:
     if (error.extensions or {}).get("code"):
         return str(error.extensions["code"])  # type: ignore[index]
-    if any(marker in error.message for marker in COMPLEXITY_MARKERS):
-        return ErrorCode.QUERY_TOO_COMPLEX.value
     return ErrorCode.VALIDATION_ERROR.value
 
 

@@ -32,10 +32,16 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+from strawberry.resolvers import is_default_resolver
+
+from taskql.graphql_internals import (
+    ExecutorBase,
+    FieldDetailsList,
+    GroupedFieldSet,
+    definition_of,
+    enum_class,
+)
 
 FieldGroup = FieldDetailsList  # the nodes of one response key (aliases merged)
 Plan = tuple["PlannedField", ...]
@@ -70,7 +76,7 @@ class _Fallback:
 FALLBACK = _Fallback()
 
 
-class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
+class PlainFieldExecutor(ExecutorBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Plans by grouped field set. graphql-core memoises a grouped field set per selection
@@ -306,9 +312,9 @@ def _plain_attribute(field_def: GraphQLField | None) -> str | None:
     (no resolver function, no field extensions, no arguments), else None."""
     if field_def is None or field_def.args:
         return None
-    if not getattr(field_def.resolve, "_is_default", False):
+    if field_def.resolve is None or not is_default_resolver(field_def.resolve):
         return None
-    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    definition = definition_of(field_def.extensions)
     if definition is None or definition.default_resolver is not getattr:
         return None
     return str(definition.python_name)
@@ -320,7 +326,7 @@ def _plain_object(graphql_type: Any) -> bool:
 
 
 def _python_class(object_type: GraphQLObjectType) -> type | None:
-    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    definition = definition_of(object_type.extensions)
     origin = getattr(definition, "origin", None)
     if (
         not isinstance(origin, type)
@@ -336,9 +342,9 @@ def _output_coercion(leaf_type: Any) -> Callable[[Any], Any]:
     own members first (strawberry scans every value of the enum for each one). Made per plan,
     so per request: a handful of members, and no cache that outlives a schema."""
     coerce: Callable[[Any], Any] = leaf_type.coerce_output_value
-    if not isinstance(leaf_type, CustomGraphQLEnumType):
+    member_class: Any = enum_class(leaf_type)
+    if member_class is None:
         return coerce
-    member_class: Any = leaf_type.wrapped_cls
     names: dict[Any, Any] = {member: coerce(member) for member in member_class}
 
     def coerce_member(value: Any) -> Any:

@@ -8,18 +8,27 @@ import orjson
 from aiohttp import web
 
 from taskql.database_errors import RETRY_AFTER_SECONDS
+from taskql.errors import ErrorCode
 
-CODES_BY_STATUS = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHENTICATED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    405: "BAD_REQUEST",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "BAD_REQUEST",
-    503: "SERVICE_UNAVAILABLE",
-    504: "TIMEOUT",
+CODES_BY_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.BAD_REQUEST,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.BAD_REQUEST,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+    504: ErrorCode.TIMEOUT,
 }
+
+
+def code_for_status(status: int) -> ErrorCode:
+    """The code an HTTP-level error carries: its status's own, else its class's."""
+    code = CODES_BY_STATUS.get(status)
+    if code is not None:
+        return code
+    return ErrorCode.INTERNAL_ERROR if status >= 500 else ErrorCode.BAD_REQUEST  # noqa: PLR2004
 
 
 def json_error(
@@ -29,7 +38,7 @@ def json_error(
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> web.Response:
-    code = CODES_BY_STATUS.get(status, "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST")  # noqa: PLR2004
+    code = code_for_status(status).value
     body = {"errors": [{"message": message, "extensions": {"code": code, **(extensions or {})}}]}
     return web.Response(
         status=status, body=orjson.dumps(body), content_type="application/json", headers=headers

@@ -18,6 +18,10 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    # HTTP-level only (server/http_errors.py): a body over server.max_body_bytes, a request
+    # over server.request_timeout_seconds.
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    TIMEOUT = "TIMEOUT"
 
 
 class AppError(Exception):
@@ -42,11 +46,6 @@ class AccountDisabled(AppError):
 
     code = ErrorCode.ACCOUNT_DISABLED
     default_message = "This account is disabled; contact an administrator."
-
-
-class Forbidden(AppError):
-    code = ErrorCode.FORBIDDEN
-    default_message = "You are not allowed to do this."
 
 
 class NotFound(AppError):
@@ -74,11 +73,6 @@ class RateLimited(AppError):
 
     def __init__(self, message: str | None = None, *, retry_after_seconds: int) -> None:
         super().__init__(message, retryAfterSeconds=retry_after_seconds)
-
-
-class QueryTooComplex(AppError):
-    code = ErrorCode.QUERY_TOO_COMPLEX
-    default_message = "The query is too complex."
 
 
 class ServiceUnavailable(AppError):

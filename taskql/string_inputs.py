@@ -38,6 +38,7 @@ from graphql import (
 )
 
 from taskql.errors import ValidationFailed
+from taskql.graphql_internals import definition_of
 
 # Key of the rule in a strawberry field's or argument's metadata, and of the arguments check
 # in a GraphQL field's extensions (resolvers.lookahead runs it for the fields it reads ahead).
@@ -182,7 +183,7 @@ def _is_object(type_: GraphQLInputType) -> bool:
 
 
 def _rule(extensions: Mapping[str, Any] | None) -> tuple[bool, int | None]:
-    definition = (extensions or {}).get("strawberry-definition")
+    definition = definition_of(extensions)
     metadata = getattr(definition, "metadata", None) or {}
     rule: tuple[bool, int | None] = metadata.get(RULE_KEY, (False, None))
     return rule

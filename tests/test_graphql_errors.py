@@ -7,6 +7,7 @@ from graphql import specified_rules
 
 from schema import Query, build_schema
 from server.graphql_documents import QueryDocuments
+from taskql.graphql_internals import graphql_core_schema
 from tests.conftest import with_overrides
 
 
@@ -133,7 +134,7 @@ def test_documents_are_parsed_and_validated_once_per_text(settings):
     query = "{ serverInfo { version } }"
     limited = with_overrides(settings, graphql={"document_cache_text_bytes": 2 * len(query)})
     documents = QueryDocuments(limited.graphql)
-    schema = build_schema()._schema
+    schema = graphql_core_schema(build_schema())
     first = documents.parse(query)
     assert documents.parse(query) is first
     assert documents.validate(query, schema, first, tuple(specified_rules)) == []

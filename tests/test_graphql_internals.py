@@ -42,20 +42,6 @@ PRIVATE_SPELLINGS = re.compile(
     r"|graphql\.execution\.collect_fields"
     r"|strawberry\.extensions\.(query_depth_limiter|max_aliases)\b"
 )
-# Direct uses made before this module existed (on main and on the branches merged with it);
-# the layering refactor (issue 11) points each one at taskql.graphql_internals, or at the
-# public replacement it names, and empties this map.
-NOT_YET_REWIRED = {
-    "bench/executors.py": 2,
-    "resolvers/lookahead.py": 4,
-    "resolvers/selection.py": 1,
-    "server/app.py": 1,
-    "server/graphql_documents.py": 3,
-    "server/graphql_execution.py": 13,
-    "taskql/string_inputs.py": 1,
-    "tests/test_graphql_errors.py": 1,
-    "tests/test_plain_fields.py": 2,
-}
 
 
 @strawberry.type
@@ -197,8 +183,8 @@ def test_executor_hooks_keep_their_parameters(name):
 
 
 def test_unpublished_names_are_used_only_through_this_module():
-    """No module spells an unpublished strawberry / graphql-core name itself, except the
-    listed ones that still wait for the refactor (they may only shrink)."""
+    """No module spells an unpublished strawberry / graphql-core name itself: each use goes
+    through taskql.graphql_internals, where this file tests it."""
     found: dict[str, int] = {}
     for folder in SOURCE_FOLDERS:
         for path in sorted((ROOT / folder).rglob("*.py")):
@@ -208,5 +194,4 @@ def test_unpublished_names_are_used_only_through_this_module():
             count = len(PRIVATE_SPELLINGS.findall(path.read_text(encoding="utf-8")))
             if count:
                 found[relative] = count
-    grown = {file: count for file, count in found.items() if count > NOT_YET_REWIRED.get(file, 0)}
-    assert not grown, f"take these names from taskql.graphql_internals instead: {grown}"
+    assert not found, f"take these names from taskql.graphql_internals instead: {found}"

@@ -18,12 +18,12 @@ import pytest
 import strawberry
 from graphql import GraphQLResolveInfo, get_introspection_query
 from graphql.pyutils import Undefined
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.tasks import Priority, Status
 from models.users import Role
 from schema import build_schema
 from server.graphql_execution import PlainFieldExecutor
+from taskql.graphql_internals import ExecutorBase
 from tests.task_factories import create_tasks, signed_in_user
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
@@ -56,7 +56,7 @@ async def answers(
     assert kept.schema is not None
     headers = {**HEADERS, **({"Authorization": f"Bearer {token}"} if token else {})}
     bodies = []
-    for executor in (PlainFieldExecutor, StrawberryGraphQLCoreExecutionContext):
+    for executor in (PlainFieldExecutor, ExecutorBase):
         kept.schema.execution_context_class = executor
         response = await client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers

@@ -1,1 +1,1 @@
-"""Who is calling: passwords, tokens, revocation and the per-request viewer."""
+"""Who is calling: passwords, tokens, roles, revocation and the per-request viewer."""
