@@ -24,7 +24,6 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from graphql import GraphQLObjectType, GraphQLOutputType, get_operation_ast
-from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -43,6 +42,7 @@ from strawberry.extensions import SchemaExtension
 from taskql.app_keys import ERROR_CODES, REQUEST_ID
 from taskql.errors import ErrorCode
 from taskql.graphql_execution import PlainFieldExecutor
+from taskql.graphql_internals import FieldDetailsList
 from taskql.settings import TracingSettings
 from taskql.tracing import build_tracer_provider, get_tracer
 
