@@ -57,6 +57,10 @@ REQUEST_ID_ATTRIBUTE = "taskql.request_id"
 # Codes that are the server's fault: the request span's status becomes ERROR.
 SERVER_FAULTS = frozenset({ErrorCode.INTERNAL_ERROR.value, ErrorCode.SERVICE_UNAVAILABLE.value})
 
+# Probes, polled every few seconds by orchestrators and load balancers: a trace each would
+# drown the requests worth looking at.
+UNTRACED_PATHS = frozenset({"/healthz", "/livez", "/metrics"})
+
 # W3C Trace Context only: `traceparent` in, `traceparent` out; no baggage is taken from clients.
 PROPAGATOR = TraceContextTextMapPropagator()
 
@@ -92,6 +96,8 @@ class Tracing:
 def trace_requests(tracer: Tracer) -> Middleware:
     @web.middleware
     async def trace_request(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in UNTRACED_PATHS:
+            return await handler(request)
         route = _route(request)
         with tracer.start_as_current_span(
             f"{request.method} {route}" if route else request.method,

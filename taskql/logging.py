@@ -143,6 +143,9 @@ def configure_logging(*, level: str, json_output: bool, trace_ids: bool = False)
     # Strawberry logs every GraphQL error with a traceback; we log unexpected ones ourselves.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    # With tracing on and the collector away, the OTLP exporter warns at every retry; the one
+    # ERROR per lost batch is enough.
+    logging.getLogger("opentelemetry.exporter").setLevel(logging.ERROR)
     server_logger = logging.getLogger("aiohttp.server")
     if not any(isinstance(f, MalformedRequestFilter) for f in server_logger.filters):
         server_logger.addFilter(MalformedRequestFilter())

@@ -291,6 +291,20 @@ async def test_log_lines_of_a_request_carry_its_trace_id(traced_client, spans, t
     assert stdlib["span_id"] == f"{probe.get_span_context().span_id:016x}"
 
 
+async def test_probes_are_not_traced(traced_client, spans):
+    """Health probes, polled every few seconds, make no spans (nor their SELECT 1)."""
+    spans.clear()
+    assert (await traced_client.get("/healthz")).status == 200
+    assert (await traced_client.get("/livez")).status == 200
+    assert spans.get_finished_spans() == ()
+    await traced_client.get("/no-such-page", headers={"traceparent": SAMPLED_PARENT})
+    [missing] = spans.get_finished_spans()
+    # An unknown path is not a route: the span is named for the method alone.
+    assert missing.name == "GET"
+    assert missing.attributes is not None
+    assert missing.attributes["http.response.status_code"] == 404
+
+
 async def test_sampling_ratio_zero_keeps_only_sampled_parents(make_client, settings, spans):
     """sampling_ratio is ParentBased(TraceIdRatio): at 0, new and unsampled traces record
     nothing (not even their statements), while a caller's sampled trace is continued."""
