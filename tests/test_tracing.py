@@ -24,7 +24,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from server.tracing import TracedRootFields, TraceGraphQL
-from taskql.app import create_app
+from taskql.app import QuietPlainFieldExecutor, create_app
 from taskql.database_clients import BoundedAsyncpgClient, BoundedSqliteClient
 from taskql.graphql_documents import CachedDocuments
 from taskql.graphql_execution import PlainFieldExecutor
@@ -340,6 +340,12 @@ async def test_tracing_off_installs_nothing(make_client, settings, logs):
     assert TraceGraphQL not in plain_extensions
     traced_extensions = [type(factory()) for factory in traced_schema.extensions]
     assert [kind for kind in traced_extensions if kind is not TraceGraphQL] == plain_extensions
+    # Production's executor (no "Did you mean" hints) is the one traced there.
+    quiet = traced(with_overrides(settings, graphql={"field_suggestions": False}))
+    quiet_app = create_app(quiet, span_exporter=InMemorySpanExporter())
+    quiet_executor = graphql_schema(quiet_app).execution_context_class
+    assert issubclass(quiet_executor, TracedRootFields)
+    assert issubclass(quiet_executor, QuietPlainFieldExecutor)
     # Before the document cache, so that the parse and validate spans hold its work.
     assert traced_extensions.index(TraceGraphQL) < traced_extensions.index(CachedDocuments)
     assert type(connections.get("default")) in (BoundedSqliteClient, BoundedAsyncpgClient)
@@ -362,7 +368,7 @@ def test_tracing_off_does_not_even_load_opentelemetry():
         "import sys\n"
         "from taskql.settings import load_settings\n"
         "from taskql.logging import configure_logging\n"
-        "from taskql.app import create_app\n"
+        "from taskql.app import QuietPlainFieldExecutor, create_app\n"
         "settings = load_settings('test')\n"
         "configure_logging(level='INFO', json_output=True, trace_ids=settings.tracing.enabled)\n"
         "create_app(settings)\n"
