@@ -17,6 +17,7 @@ arguments, passwords included, into attributes. None of this is built when traci
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -88,9 +89,10 @@ class Tracing:
         return type(f"Traced{base.__name__}", (TracedRootFields, base), {"tracer": self.tracer})
 
     async def shut_down_on_cleanup(self, _: web.Application) -> AsyncIterator[None]:
-        """Cleanup context: flushes the spans still queued when the app stops."""
+        """Cleanup context: flushes the spans still queued when the app stops (off the loop:
+        with the collector away, the exporter retries for seconds)."""
         yield
-        self.provider.shutdown()
+        await asyncio.to_thread(self.provider.shutdown)
 
 
 def trace_requests(tracer: Tracer) -> Middleware:
