@@ -49,7 +49,7 @@ def build_schema(
     extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
     execution_context_class: type[GraphQLExecutionContext[Any]] | None = None,
 ) -> strawberry.Schema:
-    """The schema; the app passes its extensions and executor (taskql.app)."""
+    """The schema; the app passes its extensions and executor (server.app)."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp_cors
 import strawberry
@@ -33,6 +33,12 @@ from taskql.logging import get_logger
 from taskql.settings import Settings
 from taskql.string_inputs import guard_string_inputs
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.trace import Tracer
+
+    from server.tracing import Tracing
+
 log = get_logger("taskql.app")
 
 # The watcher's first retry after a failed check; it doubles up to retry_max_seconds. Also
@@ -44,29 +50,41 @@ SchemaFactory = Callable[..., strawberry.Schema]
 
 
 def create_app(
-    settings: Settings, *, schema_factory: SchemaFactory = build_schema
+    settings: Settings,
+    *,
+    schema_factory: SchemaFactory = build_schema,
+    span_exporter: SpanExporter | None = None,
 ) -> web.Application:
-    """Wire the app; `schema_factory` is injectable so tests can mount extra root fields."""
+    """Wire the app; `schema_factory` is injectable so tests can mount extra root fields, and
+    `span_exporter` replaces the OTLP exporter when tracing is on (tests read spans from it)."""
+    tracing = _start_tracing(settings, span_exporter)
     filter_malformed_requests()
     middlewares = [request_context, limits(settings.server), compression(settings.server)]
     if settings.server.trusted_proxies:
         middlewares.insert(0, _client_address_from_proxies(settings.server.trusted_proxies))
+    if tracing is not None:
+        # Outermost: every log line and statement of the request happens inside its span.
+        middlewares.insert(0, tracing.middleware())
     app = web.Application(middlewares=middlewares, client_max_size=settings.server.max_body_bytes)
     app[SETTINGS] = settings
     monitor = DatabaseMonitor(settings.database)
     app[DATABASE_MONITOR] = monitor
     app[DATABASE_READY] = monitor.ready
-    app.cleanup_ctx.append(_orm)
+    if tracing is not None:
+        app.cleanup_ctx.append(tracing.shut_down_on_cleanup)
+    app.cleanup_ctx.append(_orm(tracing.tracer if tracing is not None else None))
     app.cleanup_ctx.append(in_background(_watch_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
 
     app[DOCUMENTS] = QueryDocuments(settings.graphql)
-    schema = schema_factory(
-        extensions=_schema_extensions(app[DOCUMENTS]),
-        execution_context_class=(
-            PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor
-        ),
+    extensions = _schema_extensions(app[DOCUMENTS])
+    executor: type[PlainFieldExecutor] = (
+        PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor
     )
+    if tracing is not None:
+        extensions.insert(0, tracing.extension())
+        executor = tracing.executor(executor)
+    schema = schema_factory(extensions=extensions, execution_context_class=executor)
     guard_string_inputs(
         graphql_core_schema(schema),
         max_length=settings.graphql.max_string_length,
@@ -137,12 +155,25 @@ def _allow_cors(app: web.Application, settings: Settings, routes: list[web.Abstr
         cors.add(route)
 
 
-async def _orm(app: web.Application) -> AsyncIterator[None]:
-    # Keep the context Tortoise.init returns and close *it*: under pytest the cleanup runs in
-    # another task whose "current" context is empty, and a leaked aiosqlite thread hangs exit.
-    context = await open_orm(app[SETTINGS].database)
-    yield
-    await context.close_connections()
+def _orm(tracer: Tracer | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def open_and_close(app: web.Application) -> AsyncIterator[None]:
+        # Keep the context Tortoise.init returns and close *it*: under pytest the cleanup runs
+        # in another task whose "current" context is empty, and a leaked aiosqlite thread
+        # hangs exit.
+        context = await open_orm(app[SETTINGS].database, tracer=tracer)
+        yield
+        await context.close_connections()
+
+    return open_and_close
+
+
+def _start_tracing(settings: Settings, exporter: SpanExporter | None) -> Tracing | None:
+    if not settings.tracing.enabled:
+        return None
+    # Imported here: with tracing off, OpenTelemetry is not even loaded.
+    from server.tracing import Tracing  # noqa: PLC0415
+
+    return Tracing.start(settings.tracing, exporter=exporter)
 
 
 async def _watch_database(app: web.Application) -> None:

@@ -19,5 +19,7 @@ DATABASE_READY = web.AppKey("database_ready", asyncio.Event)
 REQUEST_ID = web.RequestKey("request_id", str)
 # The GraphQL operation name, once parsed, for the access log line.
 OPERATION_NAME = web.RequestKey("operation_name", str)
+# The extensions.code of each error of the GraphQL response, in order (for the trace).
+ERROR_CODES = web.RequestKey[tuple[str, ...]]("error_codes")
 # The signed-in user's id, once the bearer token is checked, for the access log line.
 USER_ID = web.RequestKey("user_id", str)

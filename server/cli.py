@@ -25,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"taskql: {error}", file=sys.stderr)  # noqa: T201 - logging is not configured yet
         return EXIT_CONFIG
-    configure_logging(level=settings.logging.level, json_output=settings.logging.format == "json")
+    configure_logging(
+        level=settings.logging.level,
+        json_output=settings.logging.format == "json",
+        trace_ids=settings.tracing.enabled,
+    )
     if settings.auth.secret_generated and args.command == "serve":
         get_logger("taskql").warning(
             "auth.jwt_secret is not set: using the generated development secret kept in "

@@ -16,7 +16,14 @@ from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
 from resolvers.loaders import build_loaders
-from server.app_keys import DATABASE_MONITOR, OPERATION_NAME, REQUEST_ID, SETTINGS, USER_ID
+from server.app_keys import (
+    DATABASE_MONITOR,
+    ERROR_CODES,
+    OPERATION_NAME,
+    REQUEST_ID,
+    SETTINGS,
+    USER_ID,
+)
 from server.authenticate import authenticate
 from server.graphiql import graphiql_response
 from server.graphql_errors import classify
@@ -93,6 +100,10 @@ class TaskQLView(GraphQLView[Context, None]):
                 request.app[DATABASE_MONITOR].report_unavailable(unavailable)
             request_id = request.get(REQUEST_ID)
             result.errors = [classify(error, request_id=request_id) for error in result.errors]
+            # classify gave each error its code; the request's trace span names them.
+            request[ERROR_CODES] = tuple(
+                str((error.extensions or {}).get("code")) for error in result.errors
+            )
         return process_result(result)
 
     def create_response(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
@@ -18,6 +18,9 @@ from tortoise.context import TortoiseContext
 
 from taskql.paths import project_root
 from taskql.settings import DatabaseSettings
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 APP = "models"
 # What Tortoise and aerich load, by module path: strings, so the core imports no model.
@@ -31,6 +34,8 @@ OFFLINE_URLS = {
 
 
 ENGINE = "taskql.database_clients"
+# The same clients plus a span per statement, for an app with tracing on.
+TRACED_ENGINE = "taskql.traced_database_clients"
 # Whether aerich's version table exists (a database never migrated has none).
 AERICH_TABLE_EXISTS = {
     "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'aerich'",
@@ -38,9 +43,16 @@ AERICH_TABLE_EXISTS = {
 }
 
 
-def tortoise_config(database: DatabaseSettings, *, bounded: bool = True) -> dict[str, Any]:
-    """The ORM configuration; `bounded=False` lifts the statement timeout (for migrating)."""
-    return _config(_connection(database, bounded=bounded))
+def tortoise_config(
+    database: DatabaseSettings, *, bounded: bool = True, tracer: Tracer | None = None
+) -> dict[str, Any]:
+    """The ORM configuration; `bounded=False` lifts the statement timeout (for migrating),
+    a `tracer` makes a span of each statement."""
+    connection = _connection(database, bounded=bounded)
+    if tracer is not None:
+        connection["engine"] = TRACED_ENGINE
+        connection["credentials"]["tracer"] = tracer
+    return _config(connection)
 
 
 def _config(connection: str | dict[str, Any]) -> dict[str, Any]:
@@ -96,13 +108,14 @@ def migrations_location(dialect: str) -> Path:
     return project_root() / "migrations" / dialect
 
 
-async def open_orm(database: DatabaseSettings) -> TortoiseContext:
+async def open_orm(database: DatabaseSettings, *, tracer: Tracer | None = None) -> TortoiseContext:
     """Configure the ORM; connections open lazily, so a database that is down does not stop us.
 
     The context is also the process-wide fallback: aiohttp runs handlers in tasks that do not
     inherit the start-up task's context variables.
     """
-    return await Tortoise.init(config=tortoise_config(database), _enable_global_fallback=True)
+    config = tortoise_config(database, tracer=tracer)
+    return await Tortoise.init(config=config, _enable_global_fallback=True)
 
 
 async def ping() -> None:

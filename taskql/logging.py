@@ -66,7 +66,8 @@ def _orjson_dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def configure_logging(*, level: str, json_output: bool) -> None:
+def configure_logging(*, level: str, json_output: bool, trace_ids: bool = False) -> None:
+    """`trace_ids` (tracing on) adds the current span's trace_id and span_id to every line."""
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -85,6 +86,14 @@ def configure_logging(*, level: str, json_output: bool) -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    # In the formatter, which runs where each line is logged (so the current span is the
+    # right one), for structlog and stdlib lines alike.
+    span_ids: list[structlog.typing.Processor] = []
+    if trace_ids:
+        # Imported here: with tracing off, OpenTelemetry is not even loaded.
+        from taskql.tracing import add_trace_ids  # noqa: PLC0415
+
+        span_ids.append(add_trace_ids)
     renderer: structlog.typing.Processor
     if json_output:
         renderer = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
@@ -94,6 +103,7 @@ def configure_logging(*, level: str, json_output: bool) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *span_ids,
             *([structlog.processors.format_exc_info] if json_output else []),
             # Last before rendering, so it sees every value, the formatted traceback included.
             truncate_long_values,
@@ -113,6 +123,9 @@ def configure_logging(*, level: str, json_output: bool) -> None:
     # Strawberry logs every GraphQL error with a traceback; we log unexpected ones ourselves.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    # With tracing on and the collector away, the OTLP exporter warns at every retry; the one
+    # ERROR per lost batch is enough.
+    logging.getLogger("opentelemetry.exporter").setLevel(logging.ERROR)
     # asyncpg's pool logs each failed reconnect of its connection floor with a traceback;
     # taskql.database_monitor already logs an outage once, with the driver's error.
     logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)

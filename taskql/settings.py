@@ -29,6 +29,7 @@ PLACEHOLDER_PATTERN = re.compile(
 MIN_SECRET_LENGTH = 32
 # Development only: the generated JWT secret, relative to the project root (data/ is untracked).
 DEVELOPMENT_SECRET_FILE = Path("data") / ".jwt-secret"
+MAX_SERVICE_NAME_LENGTH = 100
 HOSTNAME_PATTERN = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9-]{1,63})*$"
 )
@@ -142,6 +143,18 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TracingSettings:
+    """OpenTelemetry tracing (taskql.tracing); off, nothing of it is installed."""
+
+    enabled: bool = False
+    # The collector's OTLP/HTTP traces URL, path included.
+    otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    service_name: str = "taskql"
+    # Share of new traces kept (0 to 1); a request with a sampled traceparent is always kept.
+    sampling_ratio: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
     server: ServerSettings
@@ -149,6 +162,7 @@ class Settings:
     logging: LoggingSettings
     graphql: GraphQLSettings
     auth: AuthSettings
+    tracing: TracingSettings = field(default_factory=TracingSettings)
 
     @property
     def is_production(self) -> bool:
@@ -232,6 +246,7 @@ def _build(env: str, raw: Any) -> Settings:
             field_suggestions=_bool(graphql, "graphql.field_suggestions"),
         ),
         auth=_auth(env, auth),
+        tracing=_tracing(section("tracing")),
     )
     _check_relations(settings)
     return settings
@@ -332,6 +347,27 @@ def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:
         password_work_max_wait_seconds=_float(auth, "auth.password_work_max_wait_seconds"),
         password_work_nice=_int(auth, "auth.password_work_nice", low=0, high=19),
         secret_generated=generated,
+    )
+
+
+def _tracing(tracing: dict[str, Any]) -> TracingSettings:
+    endpoint = _str(tracing, "tracing.otlp_endpoint")
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("tracing.otlp_endpoint", "must be an http:// or https:// URL")
+    ratio = _float(tracing, "tracing.sampling_ratio")
+    if not 0 <= ratio <= 1:
+        raise ConfigError("tracing.sampling_ratio", "must be between 0 and 1")
+    service_name = _str(tracing, "tracing.service_name")
+    if len(service_name) > MAX_SERVICE_NAME_LENGTH:
+        raise ConfigError(
+            "tracing.service_name", f"must be at most {MAX_SERVICE_NAME_LENGTH} characters"
+        )
+    return TracingSettings(
+        enabled=_bool(tracing, "tracing.enabled"),
+        otlp_endpoint=endpoint,
+        service_name=service_name,
+        sampling_ratio=ratio,
     )
 
 

@@ -89,16 +89,17 @@ MakeClient = Callable[..., Awaitable[TestClient[Any, Any]]]
 async def make_client(aiohttp_client: Any) -> AsyncIterator[MakeClient]:
     """Start the real app (factory, middlewares, ORM) for given settings; rows are wiped after.
 
-    `wait_ready=False` returns at once, for tests of a database that is down;
-    `schema_factory` mounts a test schema behind the real view and extensions.
+    `wait_ready=False` returns at once, for tests of a database that is down; `options` go
+    to create_app (`schema_factory` mounts a test schema behind the real view and extensions,
+    `span_exporter` receives the spans of an app with tracing on).
     """
     wipe = False
 
     async def start(
-        settings: Settings, *, wait_ready: bool = True, schema_factory: Any = None
+        settings: Settings, *, wait_ready: bool = True, **options: Any
     ) -> TestClient[Any, Any]:
         nonlocal wipe
-        app = create_app(settings, **({"schema_factory": schema_factory} if schema_factory else {}))
+        app = create_app(settings, **options)
         client: TestClient[Any, Any] = await aiohttp_client(app)
         if wait_ready:
             await asyncio.wait_for(client.app[DATABASE_READY].wait(), 10)
