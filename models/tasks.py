@@ -14,6 +14,7 @@ from tortoise.models import Model
 
 from models.ids import new_id
 from models.sql import Sql
+from taskql.limits import TASK_CLIENT_MUTATION_ID_MAX, TASK_TITLE_MAX
 
 if TYPE_CHECKING:
     from models.users import User
@@ -39,7 +40,7 @@ class Task(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="tasks", on_delete=fields.CASCADE
     )
-    title = fields.CharField(max_length=200)
+    title = fields.CharField(max_length=TASK_TITLE_MAX)
     description = fields.TextField(null=True)
     status = fields.CharEnumField(Status, max_length=16, default=Status.TODO)
     priority = fields.IntEnumField(Priority, default=Priority.MEDIUM)
@@ -47,7 +48,7 @@ class Task(Model):
     completed_at = fields.DatetimeField(null=True)
     version = fields.IntField(default=1)
     # Idempotency key of createTask: a retry with the same key returns the same task.
-    client_mutation_id = fields.CharField(max_length=100, null=True)
+    client_mutation_id = fields.CharField(max_length=TASK_CLIENT_MUTATION_ID_MAX, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

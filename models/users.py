@@ -13,6 +13,7 @@ from tortoise.models import Model
 
 from models.ids import new_id
 from models.sql import Sql
+from taskql.limits import USER_DISPLAY_NAME_MAX, USER_EMAIL_MAX
 
 
 class Role(StrEnum):
@@ -23,8 +24,8 @@ class Role(StrEnum):
 class User(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
     # Stored normalised (trimmed, lower case), so the unique index is case-insensitive.
-    email = fields.CharField(max_length=320, unique=True)
-    display_name = fields.CharField(max_length=100)
+    email = fields.CharField(max_length=USER_EMAIL_MAX, unique=True)
+    display_name = fields.CharField(max_length=USER_DISPLAY_NAME_MAX)
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.USER)
     is_active = fields.BooleanField(default=True)

@@ -34,16 +34,18 @@ from schema.tasks import (
     UpdateTaskInput,
 )
 from taskql.errors import Conflict, NotFound, ValidationFailed
+from taskql.limits import (
+    TASK_CLIENT_MUTATION_ID_MAX,
+    TASK_DESCRIPTION_MAX,
+    TASK_SEARCH_MAX,
+    TASK_TITLE_MAX,
+)
 from taskql.settings import Settings
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
     from schema.users import User
 
-MAX_TITLE_LENGTH = 200
-MAX_DESCRIPTION_LENGTH = 2000
-MAX_CLIENT_MUTATION_ID_LENGTH = 100
-MAX_SEARCH_LENGTH = 200
 
 STATUS_OUT = {status.value: TaskStatus(status.value) for status in task_models.Status}
 STATUS_IN = {TaskStatus(status.value): status for status in task_models.Status}
@@ -347,10 +349,10 @@ async def create_task(info: Info, data: CreateTaskInput) -> Task:
         raise NotFound("Task not found.")
     client_mutation_id = data.client_mutation_id
     if client_mutation_id is not None and not (
-        1 <= len(client_mutation_id) <= MAX_CLIENT_MUTATION_ID_LENGTH
+        1 <= len(client_mutation_id) <= TASK_CLIENT_MUTATION_ID_MAX
     ):
         raise ValidationFailed(
-            f"clientMutationId must have 1 to {MAX_CLIENT_MUTATION_ID_LENGTH} characters.",
+            f"clientMutationId must have 1 to {TASK_CLIENT_MUTATION_ID_MAX} characters.",
             field="clientMutationId",
         )
     try:
@@ -449,17 +451,17 @@ def parse_task_id(value: str, *, field: str = "id") -> uuid.UUID:
 
 def clean_title(title: str) -> str:
     cleaned = title.strip()
-    if not 1 <= len(cleaned) <= MAX_TITLE_LENGTH:
+    if not 1 <= len(cleaned) <= TASK_TITLE_MAX:
         raise ValidationFailed(
-            f"The title must have 1 to {MAX_TITLE_LENGTH} characters.", field="title"
+            f"The title must have 1 to {TASK_TITLE_MAX} characters.", field="title"
         )
     return cleaned
 
 
 def clean_description(description: str | None) -> str | None:
-    if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
+    if description is not None and len(description) > TASK_DESCRIPTION_MAX:
         raise ValidationFailed(
-            f"The description must have at most {MAX_DESCRIPTION_LENGTH} characters.",
+            f"The description must have at most {TASK_DESCRIPTION_MAX} characters.",
             field="description",
         )
     return description
@@ -469,9 +471,9 @@ def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:
     if filter_ is None:
         return task_models.TaskFilterSpec()
     text = filter_.title_contains
-    if text is not None and len(text) > MAX_SEARCH_LENGTH:
+    if text is not None and len(text) > TASK_SEARCH_MAX:
         raise ValidationFailed(
-            f"titleContains must have at most {MAX_SEARCH_LENGTH} characters.",
+            f"titleContains must have at most {TASK_SEARCH_MAX} characters.",
             field="filter.titleContains",
         )
     owner_id = None

@@ -23,10 +23,10 @@ from strawberry.extensions import AddValidationRules, SchemaExtension
 
 from resolvers import auth as auth_resolvers
 from resolvers.context import Info
-from resolvers.user_input import MAX_EMAIL_LENGTH
 from schema.permissions import IsAuthenticated, requires
 from schema.users import User
 from taskql.auth.viewer import ANONYMOUS
+from taskql.limits import PASSWORD_MAX, PASSWORD_MIN, USER_DISPLAY_NAME_MAX, USER_EMAIL_MAX
 from taskql.string_inputs import text_rule
 
 if TYPE_CHECKING:
@@ -133,8 +133,10 @@ class AuthPayload:
 @strawberry.input(description="What a new account needs.")
 class RegisterInput:
     email: str = strawberry.field(description="Sign-in email; letter case is ignored.")
-    password: str = strawberry.field(description="12 to 1024 characters, not the email address.")
-    display_name: str = strawberry.field(description="1 to 100 characters.")
+    password: str = strawberry.field(
+        description=f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, not the email address."
+    )
+    display_name: str = strawberry.field(description=f"1 to {USER_DISPLAY_NAME_MAX} characters.")
 
 
 @strawberry.type
@@ -163,7 +165,7 @@ class AuthMutation:
         self,
         info: Info,
         # An address longer than any we store is refused before the rate limiter records it.
-        email: Annotated[str, strawberry.argument(metadata=text_rule(max_length=MAX_EMAIL_LENGTH))],
+        email: Annotated[str, strawberry.argument(metadata=text_rule(max_length=USER_EMAIL_MAX))],
         password: str,
     ) -> AuthPayload:
         return AuthPayload.from_pair(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from schema.pagination import OrderDirection, PageInfo
+from taskql.limits import TASK_CLIENT_MUTATION_ID_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX
 from taskql.string_inputs import text_rule
 
 if TYPE_CHECKING:
@@ -133,10 +134,10 @@ class TaskOrder:
 
 @strawberry.input
 class CreateTaskInput:
-    title: str = strawberry.field(description="1 to 200 characters after trimming.")
+    title: str = strawberry.field(description=f"1 to {TASK_TITLE_MAX} characters after trimming.")
     description: str | None = strawberry.field(
         default=None,
-        description="Up to 2,000 characters; may span lines.",
+        description=f"Up to {TASK_DESCRIPTION_MAX:,} characters; may span lines.",
         metadata=text_rule(multiline=True),
     )
     status: TaskStatus = TaskStatus.TODO
@@ -146,8 +147,9 @@ class CreateTaskInput:
     )
     client_mutation_id: str | None = strawberry.field(
         default=None,
-        description="Idempotency key (up to 100 characters): a retry with the same key and "
-        "the same input returns the task the first call created instead of creating another; "
+        description=f"Idempotency key (up to {TASK_CLIENT_MUTATION_ID_MAX} characters): a retry "
+        "with the same key and the same input returns the task the first call created instead "
+        "of creating another; "
         "the same key with different input is CONFLICT.",
     )
 

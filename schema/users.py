@@ -16,6 +16,7 @@ from resolvers.context import Info
 from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, may_read_email, requires
 from schema.tasks import TaskConnection, TaskCounts, TaskFilter, TaskOrder
+from taskql.limits import USER_DISPLAY_NAME_MAX
 
 if TYPE_CHECKING:
     from models import users as user_models
@@ -129,7 +130,7 @@ class UserQuery:
 @strawberry.type
 class UserMutation:
     @strawberry.mutation(
-        description="Change your display name (1-100 characters).",
+        description=f"Change your display name (1-{USER_DISPLAY_NAME_MAX} characters).",
         extensions=requires(IsAuthenticated()),
     )
     async def update_me(self, info: Info, display_name: str) -> User:
