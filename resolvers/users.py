@@ -6,10 +6,10 @@ import uuid
 
 from models import users as user_models
 from models.credentials import RevokeReason
+from resolvers.auth import sessions
 from resolvers.context import Info
 from resolvers.ids import parse_id
 from resolvers.user_input import clean_display_name
-from taskql.auth import sessions
 from taskql.errors import NotFound, ValidationFailed
 
 

@@ -21,7 +21,7 @@ from graphql import (
 from graphql.language.visitor import SKIP, VisitorAction
 from strawberry.extensions import AddValidationRules, SchemaExtension
 
-from resolvers import auth as auth_resolvers
+from resolvers.auth import mutations as auth_resolvers
 from resolvers.context import Info
 from schema.permissions import IsAuthenticated, requires
 from schema.users import User
@@ -32,7 +32,7 @@ from taskql.string_inputs import text_rule
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from taskql.auth.sessions import TokenPair
+    from resolvers.auth.sessions import TokenPair
 
 ONE_HASHING_FIELD_MESSAGE = (
     "An operation may contain only one field that checks or sets a password "

@@ -1,1 +1,2 @@
-"""Who is calling: passwords, tokens, revocation and the per-request viewer."""
+"""Who is calling: the primitives (passwords, tokens, the per-request viewer); sessions and
+login limits, which need the models, are in resolvers.auth."""
