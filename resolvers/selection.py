@@ -18,8 +18,6 @@ from graphql import (
 
 from resolvers.context import Info
 
-CURSOR_NAMES = frozenset({"cursor", "startCursor", "endCursor"})
-
 
 def selected_names(info: Info) -> frozenset[str]:
     """The names of the fields selected anywhere below this field (nested ones included).

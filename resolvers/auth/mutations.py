@@ -10,7 +10,7 @@ from models.credentials import RevokeReason
 from resolvers.auth import rate_limit, sessions
 from resolvers.auth.sessions import SessionOrigin, TokenPair
 from resolvers.context import Info
-from resolvers.user_input import check_password, clean_display_name, clean_email
+from resolvers.users.input import check_password, clean_display_name, clean_email
 from taskql.auth.passwords import PasswordWork, needs_rehash, password_work
 from taskql.errors import (
     AccountDisabled,

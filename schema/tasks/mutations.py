@@ -1,57 +1,17 @@
-"""Root fields of the task domain: the task queries and mutations."""
+"""Root fields that change tasks: create, update, set status, delete."""
 
 from __future__ import annotations
 
 import strawberry
 
-from resolvers import tasks as task_resolvers
 from resolvers.context import Info
-from schema.pagination import given
+from resolvers.tasks import mutations as task_resolvers
 from schema.permissions import IsAuthenticated, requires
-from schema.tasks import (
-    CreateTaskInput,
-    Task,
-    TaskConnection,
-    TaskFilter,
-    TaskOrder,
-    TaskStatus,
-    UpdateTaskInput,
-)
+from schema.tasks.input import CreateTaskInput, UpdateTaskInput
+from schema.tasks.queries import task_of
+from schema.tasks.types import Task, TaskStatus
 
-# ruff: noqa: A002 - `id`, `input` and `filter` are the GraphQL argument names
-
-
-@strawberry.type
-class TaskQuery:
-    @strawberry.field(
-        description="One of your tasks (any task for an admin); NOT_FOUND otherwise.",
-        extensions=requires(IsAuthenticated()),
-    )
-    async def task(self, info: Info, id: strawberry.ID) -> Task | None:
-        return await task_resolvers.task(info, id)
-
-    @strawberry.field(
-        description="Your tasks (every user's for an admin), a page at a time. `first` is "
-        "0 to graphql.page_size_max (100 unless configured; more is VALIDATION_ERROR), "
-        "graphql.page_size_default (20) when omitted; `after` takes a cursor of this list in "
-        "the same order.",
-        extensions=requires(IsAuthenticated()),
-    )
-    async def tasks(
-        self,
-        info: Info,
-        filter: TaskFilter | None = strawberry.UNSET,
-        order_by: TaskOrder | None = strawberry.UNSET,
-        first: int | None = strawberry.UNSET,
-        after: str | None = strawberry.UNSET,
-    ) -> TaskConnection:
-        return await task_resolvers.tasks(
-            info,
-            filter_=given(filter),
-            order_by=given(order_by),
-            first=given(first),
-            after=given(after),
-        )
+# ruff: noqa: A002 - `id` and `input` are the GraphQL argument names
 
 
 @strawberry.type
@@ -62,7 +22,7 @@ class TaskMutation:
         extensions=requires(IsAuthenticated()),
     )
     async def create_task(self, info: Info, input: CreateTaskInput) -> Task:
-        return await task_resolvers.create_task(info, input)
+        return task_of(await task_resolvers.create_task(info, input), info.context.viewer)
 
     @strawberry.mutation(
         description="Change the fields given; every change bumps the version. Without "
@@ -78,7 +38,8 @@ class TaskMutation:
         input: UpdateTaskInput,
         expected_version: int | None = None,
     ) -> Task:
-        return await task_resolvers.update_task(info, id, input, expected_version)
+        owned = await task_resolvers.update_task(info, id, input, expected_version)
+        return task_of(owned, info.context.viewer)
 
     @strawberry.mutation(
         description="Move a task to a status; DONE records completedAt, leaving DONE clears it. "
@@ -92,7 +53,8 @@ class TaskMutation:
         status: TaskStatus,
         expected_version: int | None = None,
     ) -> Task:
-        return await task_resolvers.set_task_status(info, id, status, expected_version)
+        owned = await task_resolvers.set_task_status(info, id, status, expected_version)
+        return task_of(owned, info.context.viewer)
 
     @strawberry.mutation(
         description="Delete a task; returns its id. With expectedVersion, only if the task is "

@@ -1,103 +1,15 @@
-"""Task types, inputs and enums.
-
-Fields are plain attributes, never resolvers: list queries build many of these per request
-and each resolver costs CPU per field. Even `owner` is attached by the resolvers, batched.
-"""
+"""Task inputs: the list's filter and order, and the create and update inputs."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.pagination import OrderDirection, PageInfo
+from schema.pagination import OrderDirection
+from schema.tasks.types import TaskOrderField, TaskPriority, TaskStatus
 from taskql.limits import TASK_CLIENT_MUTATION_ID_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX
 from taskql.string_inputs import text_rule
-
-if TYPE_CHECKING:
-    from schema.users import User
-
-
-@strawberry.enum(description="Where a task stands.")
-class TaskStatus(Enum):
-    TODO = "TODO"
-    IN_PROGRESS = "IN_PROGRESS"
-    DONE = "DONE"
-    CANCELLED = "CANCELLED"
-
-
-@strawberry.enum(description="How urgent a task is, from LOW to CRITICAL.")
-class TaskPriority(Enum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
-    CRITICAL = "CRITICAL"
-
-
-@strawberry.enum(description="What a task list is sorted by; the task id breaks ties.")
-class TaskOrderField(Enum):
-    CREATED_AT = "CREATED_AT"
-    UPDATED_AT = "UPDATED_AT"
-    DUE_AT = "DUE_AT"
-    PRIORITY = "PRIORITY"
-
-
-@strawberry.type(description="A unit of work owned by one user.")
-class Task:
-    id: strawberry.ID
-    title: str
-    description: str | None
-    status: TaskStatus
-    priority: TaskPriority
-    due_at: datetime | None = strawberry.field(description="When it is due (UTC).")
-    completed_at: datetime | None = strawberry.field(
-        description="When it last became DONE; null unless the status is DONE."
-    )
-    version: int = strawberry.field(
-        description="Bumped by every change; pass it as expectedVersion to updateTask, "
-        "setTaskStatus or deleteTask."
-    )
-    client_mutation_id: str | None = strawberry.field(
-        description="The idempotency key createTask was called with, if any."
-    )
-    created_at: datetime
-    updated_at: datetime
-    owner_id: strawberry.Private[str]
-    # Attached by the resolvers (batched) when selected: a plain field costs no resolver call.
-    owner: Annotated[User, strawberry.lazy("schema.users")] = strawberry.field(
-        description="The user the task belongs to."
-    )
-
-
-@strawberry.type
-class TaskEdge:
-    cursor: str
-    node: Task
-
-
-@strawberry.type(description="A page of tasks (Relay cursor connection).")
-class TaskConnection:
-    edges: list[TaskEdge]
-    page_info: PageInfo
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(
-        description="Tasks matching the filter over all pages; costs one COUNT when selected."
-    )
-    async def total_count(self) -> int:
-        return await self.count()
-
-
-@strawberry.type(description="How many of a user's tasks are in each status.")
-class TaskCounts:
-    todo: int
-    in_progress: int
-    done: int
-    cancelled: int
-    total: int
 
 
 @strawberry.input(description="Conditions a task must all meet to be listed.")

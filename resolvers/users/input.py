@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from models import users as user_models
+from resolvers.ids import parse_id
 from taskql.errors import ValidationFailed
 from taskql.limits import PASSWORD_MAX, PASSWORD_MIN, USER_DISPLAY_NAME_MAX, USER_EMAIL_MAX
 
@@ -36,3 +38,7 @@ def clean_display_name(display_name: str, *, field: str = "displayName") -> str:
             f"The display name must have 1 to {USER_DISPLAY_NAME_MAX} characters.", field=field
         )
     return cleaned
+
+
+def parse_user_id(value: str, *, field: str = "id") -> uuid.UUID:
+    return parse_id(value, field=field, what="user")
