@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.auth import mutations as auth_resolvers
+from resolvers.auth import mutations as auth_mutations
 from resolvers.context import Info
 from schema.auth.input import RegisterInput
 from schema.auth.types import AuthPayload
@@ -25,7 +25,7 @@ class AuthMutation:
         )
     )
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:  # noqa: A002
-        pair = await auth_resolvers.register(
+        pair = await auth_mutations.register(
             info, email=input.email, password=input.password, display_name=input.display_name
         )
         return AuthPayload.from_pair(pair)
@@ -46,7 +46,7 @@ class AuthMutation:
         password: str,
     ) -> AuthPayload:
         return AuthPayload.from_pair(
-            await auth_resolvers.login(info, email=email, password=password)
+            await auth_mutations.login(info, email=email, password=password)
         )
 
     @strawberry.mutation(
@@ -57,7 +57,7 @@ class AuthMutation:
     )
     async def refresh_tokens(self, info: Info, refresh_token: str) -> AuthPayload:
         return AuthPayload.from_pair(
-            await auth_resolvers.refresh_tokens(info, refresh_token=refresh_token)
+            await auth_mutations.refresh_tokens(info, refresh_token=refresh_token)
         )
 
     @strawberry.mutation(
@@ -65,7 +65,7 @@ class AuthMutation:
         extensions=requires(IsAuthenticated()),
     )
     async def logout(self, info: Info) -> bool:
-        return await auth_resolvers.logout(info)
+        return await auth_mutations.logout(info)
 
     @strawberry.mutation(
         description=(
@@ -77,7 +77,7 @@ class AuthMutation:
     async def change_password(
         self, info: Info, current_password: str, new_password: str
     ) -> AuthPayload:
-        pair = await auth_resolvers.change_password(
+        pair = await auth_mutations.change_password(
             info, current_password=current_password, new_password=new_password
         )
         return AuthPayload.from_pair(pair)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.tasks import mutations as task_resolvers
+from resolvers.tasks import mutations as task_mutations
 from schema.permissions import IsAuthenticated, requires
 from schema.tasks.input import CreateTaskInput, UpdateTaskInput
 from schema.tasks.queries import task_of
@@ -22,7 +22,7 @@ class TaskMutation:
         extensions=requires(IsAuthenticated()),
     )
     async def create_task(self, info: Info, input: CreateTaskInput) -> Task:
-        return task_of(await task_resolvers.create_task(info, input), info.context.viewer)
+        return task_of(await task_mutations.create_task(info, input), info.context.viewer)
 
     @strawberry.mutation(
         description="Change the fields given; every change bumps the version. Without "
@@ -38,7 +38,7 @@ class TaskMutation:
         input: UpdateTaskInput,
         expected_version: int | None = None,
     ) -> Task:
-        owned = await task_resolvers.update_task(info, id, input, expected_version)
+        owned = await task_mutations.update_task(info, id, input, expected_version)
         return task_of(owned, info.context.viewer)
 
     @strawberry.mutation(
@@ -53,7 +53,7 @@ class TaskMutation:
         status: TaskStatus,
         expected_version: int | None = None,
     ) -> Task:
-        owned = await task_resolvers.set_task_status(info, id, status, expected_version)
+        owned = await task_mutations.set_task_status(info, id, status, expected_version)
         return task_of(owned, info.context.viewer)
 
     @strawberry.mutation(
@@ -64,4 +64,4 @@ class TaskMutation:
     async def delete_task(
         self, info: Info, id: strawberry.ID, expected_version: int | None = None
     ) -> strawberry.ID:
-        return await task_resolvers.delete_task(info, id, expected_version)
+        return await task_mutations.delete_task(info, id, expected_version)

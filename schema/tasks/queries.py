@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.tasks import queries as task_resolvers
+from resolvers.tasks import queries as task_queries
 from resolvers.tasks.queries import OwnedTask
 from schema.pagination import given
 from schema.permissions import IsAuthenticated, requires
@@ -25,7 +25,7 @@ class TaskQuery:
         extensions=requires(IsAuthenticated()),
     )
     async def task(self, info: Info, id: strawberry.ID) -> Task | None:
-        return task_of(await task_resolvers.task(info, id), info.context.viewer)
+        return task_of(await task_queries.task(info, id), info.context.viewer)
 
     @strawberry.field(
         description="Your tasks (every user's for an admin), a page at a time. `first` is "
@@ -42,7 +42,7 @@ class TaskQuery:
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
     ) -> TaskConnection:
-        page = await task_resolvers.tasks(
+        page = await task_queries.tasks(
             info,
             filter_=given(filter),
             order_by=given(order_by),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import strawberry
 
 from resolvers.context import Info
-from resolvers.tasks import queries as task_resolvers
+from resolvers.tasks import queries as task_queries
 from schema.pagination import given
 from schema.permissions import may_read_email
 from schema.tasks.connection import TaskConnection
@@ -68,7 +68,7 @@ class User:
             return preloaded
         # Not preloaded: load it. graphql-core awaits an awaitable that a plain resolver
         # returns; an async resolver would cost a coroutine to every preloaded user too.
-        loading = task_resolvers.user_tasks(
+        loading = task_queries.user_tasks(
             info,
             self.id,
             filter_=given(filter),
@@ -80,7 +80,7 @@ class User:
 
     @strawberry.field(description="How many tasks this user has in each status.")
     async def task_counts(self, info: Info) -> TaskCounts:
-        return TaskCounts.from_statuses(await task_resolvers.user_task_counts(info, self.id))
+        return TaskCounts.from_statuses(await task_queries.user_task_counts(info, self.id))
 
     @classmethod
     def from_row(cls, row: user_models.User, viewer: Viewer, *, reveal_email: bool = False) -> User:
