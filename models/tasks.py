@@ -1,37 +1,53 @@
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
+from models import task_page_sql as page_sql
 from models.ids import new_id
 from models.sql import Sql
+from models.task_values import (
+    CLOSED_STATUSES,
+    LIST_COLUMNS,
+    Priority,
+    Status,
+    TaskFilterSpec,
+    TaskKeyset,
+    TaskPage,
+    TaskRow,
+    TaskSort,
+)
+from taskql.limits import TASK_CLIENT_MUTATION_ID_MAX, TASK_TITLE_MAX
 
 if TYPE_CHECKING:
     from models.users import User
 
+_DATETIME_COLUMNS = ("due_at", "completed_at", "created_at", "updated_at")
+_ID_COLUMNS = ("id", "owner_id")
 
-class Status(StrEnum):
-    TODO = "TODO"
-    IN_PROGRESS = "IN_PROGRESS"
-    DONE = "DONE"
-    CANCELLED = "CANCELLED"
-
-
-class Priority(IntEnum):
-    # Stored as integers so ORDER BY priority sorts by urgency, not alphabetically.
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
+# The values live in models.task_values (no ORM there, so the schema can read them); they are
+# re-exported so `task_models.Status` and the like keep reading as one domain.
+__all__ = [
+    "CLOSED_STATUSES",
+    "LIST_COLUMNS",
+    "IdempotencyKeyReusedError",
+    "Priority",
+    "Status",
+    "Task",
+    "TaskFilterSpec",
+    "TaskKeyset",
+    "TaskNotFoundError",
+    "TaskPage",
+    "TaskRow",
+    "TaskSort",
+    "VersionConflictError",
+]
 
 
 class Task(Model):
@@ -39,7 +55,7 @@ class Task(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="tasks", on_delete=fields.CASCADE
     )
-    title = fields.CharField(max_length=200)
+    title = fields.CharField(max_length=TASK_TITLE_MAX)
     description = fields.TextField(null=True)
     status = fields.CharEnumField(Status, max_length=16, default=Status.TODO)
     priority = fields.IntEnumField(Priority, default=Priority.MEDIUM)
@@ -47,7 +63,7 @@ class Task(Model):
     completed_at = fields.DatetimeField(null=True)
     version = fields.IntField(default=1)
     # Idempotency key of createTask: a retry with the same key returns the same task.
-    client_mutation_id = fields.CharField(max_length=100, null=True)
+    client_mutation_id = fields.CharField(max_length=TASK_CLIENT_MUTATION_ID_MAX, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -80,68 +96,6 @@ class Task(Model):
 # are aware UTC `datetime`, status is its string value, priority its integer.
 # ---------------------------------------------------------------------------------------------
 
-TaskRow = dict[str, Any]
-
-LIST_COLUMNS = (
-    "id",
-    "owner_id",
-    "title",
-    "status",
-    "priority",
-    "due_at",
-    "completed_at",
-    "version",
-    "client_mutation_id",
-    "created_at",
-    "updated_at",
-)
-# Statuses after which a past due date no longer makes a task overdue.
-CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
-_DATETIME_COLUMNS = ("due_at", "completed_at", "created_at", "updated_at")
-_ID_COLUMNS = ("id", "owner_id")
-# Owners per UNION ALL of per-owner pages on SQLite; its compound SELECT takes 500 parts at most.
-SQLITE_UNION_MAX_OWNERS = 200
-
-
-class TaskSort(StrEnum):
-    CREATED_AT = "created_at"
-    UPDATED_AT = "updated_at"
-    DUE_AT = "due_at"
-    PRIORITY = "priority"
-
-
-@dataclass(frozen=True, slots=True)
-class TaskFilterSpec:
-    """Row filters; all given conditions must hold. Hashable, so it can key a dataloader."""
-
-    statuses: tuple[Status, ...] = ()
-    priorities: tuple[Priority, ...] = ()
-    due_before: datetime | None = None
-    due_after: datetime | None = None
-    overdue: bool | None = None
-    title_contains: str | None = None
-    owner_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskKeyset:
-    """The sort value and id of the last row already seen: the page starts after it."""
-
-    value: datetime | int | None
-    id: str
-
-
-@dataclass(frozen=True, slots=True)
-class TaskPage:
-    filters: TaskFilterSpec
-    sort: TaskSort
-    descending: bool
-    after: TaskKeyset | None
-    # Callers ask for one row more than they show, to learn whether another page exists.
-    limit: int
-    # Columns beyond the ones every page reads (id, owner, sort key); None: all of them.
-    columns: frozenset[str] | None = None
-
 
 class TaskNotFoundError(Exception):
     """No task with this id inside the viewer's scope (absent and foreign look the same)."""
@@ -163,7 +117,7 @@ class VersionConflictError(Exception):
 
 async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> TaskRow | None:
     sql = Sql()
-    where = [f"id = {sql.param(str(task_id))}", *_scope_clause(sql, owner_scope)]
+    where = [f"id = {sql.param(str(task_id))}", *page_sql.scope_clause(sql, owner_scope)]
     columns = ", ".join((*LIST_COLUMNS, "description"))
     query = f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}"  # noqa: S608 - fixed parts
     rows = await _fetch(sql, query)
@@ -173,8 +127,13 @@ async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> Task
 async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> list[TaskRow]:
     """One page of tasks in the page's order (plus the extra look-ahead row, if any)."""
     sql = Sql()
-    query = _page_select(
-        sql, page, lambda: [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, page.filters)]
+    query = page_sql.page_select(
+        sql,
+        page,
+        lambda: [
+            *page_sql.scope_clause(sql, owner_scope),
+            *page_sql.filter_clauses(sql, page.filters),
+        ],
     )
     return await _fetch(sql, query)
 
@@ -183,41 +142,11 @@ async def list_tasks_for_owners(
     *, owner_scope: uuid.UUID | None, owner_ids: Sequence[str], page: TaskPage
 ) -> dict[str, list[TaskRow]]:
     """The same page for each owner, in one statement: owner id -> rows in page order."""
-    owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
+    owner_ids = page_sql.scoped_owner_ids(owner_scope, owner_ids)
     if not owner_ids:
         return {}
     sql = Sql()
-    if sql.postgres:
-        # LATERAL walks each owner's (owner_id, sort, id) index and stops after `limit` rows.
-        owners = sql.param(list(owner_ids))
-        per_owner = _page_select(
-            sql, page, lambda: ["tasks.owner_id = o.owner_id", *_filter_clauses(sql, page.filters)]
-        )
-        outer_order = ", ".join(f"t.{part}" for part in _order_by(page).split(", "))
-        query = (
-            f"SELECT t.* FROM unnest({owners}::uuid[]) WITH ORDINALITY AS o(owner_id, ord)"  # noqa: S608
-            f" CROSS JOIN LATERAL ({per_owner}) AS t ORDER BY o.ord, {outer_order}"
-        )
-    elif len(owner_ids) <= SQLITE_UNION_MAX_OWNERS:
-        # SQLite has no LATERAL: one page per owner, each a range scan of the owner's index,
-        # joined by UNION ALL. 20 owners of 50 tasks: 0.6 ms, against 7 ms for the window
-        # function below, which reads and sorts every task of those owners.
-        parts = [
-            f"SELECT * FROM ({_page_select(sql, page, _owner_clauses(sql, page, owner_id))})"  # noqa: S608
-            for owner_id in owner_ids
-        ]
-        query = f"{' UNION ALL '.join(parts)} ORDER BY owner_id, {_order_by(page)}"
-    else:
-        # More owners than a compound SELECT may join: one window function over their tasks.
-        columns = _columns(page)
-        placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
-        where = [f"owner_id IN ({placeholders})", *_filter_clauses(sql, page.filters)]
-        where += _keyset_clauses(sql, page)
-        query = (
-            f"SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER"  # noqa: S608
-            f" (PARTITION BY owner_id ORDER BY {_order_by(page)}) AS rn FROM tasks{_where(where)})"
-            f" WHERE rn <= {sql.param(page.limit)} ORDER BY owner_id, rn"
-        )
+    query = page_sql.owners_pages_select(sql, page, owner_ids)
     grouped: dict[str, list[TaskRow]] = {}
     for row in await _fetch(sql, query):
         grouped.setdefault(row["owner_id"], []).append(row)
@@ -226,8 +155,8 @@ async def list_tasks_for_owners(
 
 async def count_tasks(*, owner_scope: uuid.UUID | None, filters: TaskFilterSpec) -> int:
     sql = Sql()
-    where = [*_scope_clause(sql, owner_scope), *_filter_clauses(sql, filters)]
-    rows = await sql.fetch_raw(f"SELECT COUNT(*) AS n FROM tasks{_where(where)}")  # noqa: S608
+    where = [*page_sql.scope_clause(sql, owner_scope), *page_sql.filter_clauses(sql, filters)]
+    rows = await sql.fetch_raw(f"SELECT COUNT(*) AS n FROM tasks{page_sql.where_sql(where)}")  # noqa: S608
     return int(rows[0]["n"])
 
 
@@ -235,14 +164,14 @@ async def count_tasks_for_owners(
     *, owner_scope: uuid.UUID | None, owner_ids: Sequence[str], filters: TaskFilterSpec
 ) -> dict[str, int]:
     """owner id -> number of their tasks matching `filters` (owners without any are absent)."""
-    owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
+    owner_ids = page_sql.scoped_owner_ids(owner_scope, owner_ids)
     if not owner_ids:
         return {}
     sql = Sql()
     placeholders = ", ".join(sql.param(owner_id) for owner_id in owner_ids)
-    where = [f"owner_id IN ({placeholders})", *_filter_clauses(sql, filters)]
+    where = [f"owner_id IN ({placeholders})", *page_sql.filter_clauses(sql, filters)]
     rows = await sql.fetch_raw(
-        f"SELECT owner_id, COUNT(*) AS n FROM tasks{_where(where)} GROUP BY owner_id"  # noqa: S608
+        f"SELECT owner_id, COUNT(*) AS n FROM tasks{page_sql.where_sql(where)} GROUP BY owner_id"  # noqa: S608
     )
     return {str(row["owner_id"]): int(row["n"]) for row in rows}
 
@@ -251,7 +180,7 @@ async def count_by_status_for_owners(
     *, owner_scope: uuid.UUID | None, owner_ids: Sequence[str]
 ) -> dict[str, dict[str, int]]:
     """owner id -> {status value: count} (statuses without tasks are absent)."""
-    owner_ids = _scoped_owner_ids(owner_scope, owner_ids)
+    owner_ids = page_sql.scoped_owner_ids(owner_scope, owner_ids)
     if not owner_ids:
         return {}
     sql = Sql()
@@ -287,7 +216,7 @@ async def create_task(
         "description": description,
         "status": status.value,
         "priority": int(priority),
-        "due_at": _utc(due_at),
+        "due_at": page_sql.utc(due_at),
     }
     if client_mutation_id is not None:
         existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
@@ -301,7 +230,7 @@ async def create_task(
             description=description,
             status=status,
             priority=priority,
-            due_at=_utc(due_at),
+            due_at=page_sql.utc(due_at),
             completed_at=now if status is Status.DONE else None,
             client_mutation_id=client_mutation_id,
         )
@@ -360,11 +289,13 @@ async def update_task(
         else:
             assignments.append("completed_at = NULL")
     assignments += ["version = version + 1", f"updated_at = {sql.param(now)}"]
-    where = [f"id = {sql.param(str(task_id))}", *_scope_clause(sql, owner_scope)]
+    where = [f"id = {sql.param(str(task_id))}", *page_sql.scope_clause(sql, owner_scope)]
     if expected_version is not None:
         where.append(f"version = {sql.param(expected_version)}")
     columns = ", ".join((*LIST_COLUMNS, "description"))
-    query = f"UPDATE tasks SET {', '.join(assignments)}{_where(where)} RETURNING {columns}"  # noqa: S608 - fixed parts
+    query = (
+        f"UPDATE tasks SET {', '.join(assignments)}{page_sql.where_sql(where)} RETURNING {columns}"  # noqa: S608 - fixed parts
+    )
     rows = await _fetch(sql, query)
     if rows:
         return rows[0]
@@ -389,7 +320,7 @@ def _stored(changes: dict[str, Any]) -> dict[str, Any]:
     if "priority" in stored:
         stored["priority"] = int(stored["priority"])
     if "due_at" in stored:
-        stored["due_at"] = _utc(stored["due_at"])
+        stored["due_at"] = page_sql.utc(stored["due_at"])
     return stored
 
 
@@ -427,125 +358,6 @@ async def _get_by_client_mutation_id(
 
 async def _fetch(sql: Sql, query: str) -> list[TaskRow]:
     return await sql.fetch(query, id_columns=_ID_COLUMNS, datetime_columns=_DATETIME_COLUMNS)
-
-
-def _scope_clause(sql: Sql, owner_scope: uuid.UUID | None) -> list[str]:
-    return [] if owner_scope is None else [f"owner_id = {sql.param(str(owner_scope))}"]
-
-
-def _scoped_owner_ids(owner_scope: uuid.UUID | None, owner_ids: Sequence[str]) -> list[str]:
-    if owner_scope is None:
-        return list(owner_ids)
-    own = str(owner_scope)
-    return [owner_id for owner_id in owner_ids if owner_id == own]
-
-
-def _filter_clauses(sql: Sql, filters: TaskFilterSpec) -> list[str]:
-    clauses = []
-    if filters.owner_id is not None:
-        clauses.append(f"owner_id = {sql.param(str(filters.owner_id))}")
-    if filters.statuses:
-        clauses.append(f"status IN ({', '.join(sql.param(s.value) for s in filters.statuses)})")
-    if filters.priorities:
-        clauses.append(f"priority IN ({', '.join(sql.param(int(p)) for p in filters.priorities)})")
-    if filters.due_before is not None:
-        clauses.append(f"due_at < {sql.param(_utc(filters.due_before))}")
-    if filters.due_after is not None:
-        clauses.append(f"due_at > {sql.param(_utc(filters.due_after))}")
-    if filters.overdue is not None:
-        now = sql.param(datetime.now(UTC))
-        closed = ", ".join(f"'{status.value}'" for status in CLOSED_STATUSES)
-        if filters.overdue:
-            clauses.append(f"(due_at < {now} AND status NOT IN ({closed}))")
-        else:
-            clauses.append(f"(due_at IS NULL OR due_at >= {now} OR status IN ({closed}))")
-    if filters.title_contains:
-        escaped = re.sub(r"([\\%_])", r"\\\1", filters.title_contains)
-        # SQLite's LIKE ignores case (ASCII only); PostgreSQL needs ILIKE.
-        operator = "ILIKE" if sql.postgres else "LIKE"
-        clauses.append(f"title {operator} {sql.param(f'%{escaped}%')} ESCAPE '\\'")
-    return clauses
-
-
-def _page_select(sql: Sql, page: TaskPage, base: Callable[[], list[str]]) -> str:
-    """SELECT of one page in page order, each part one range scan of an (owner, sort, id) index.
-
-    `base` makes the scope/filter clauses; it is called once per part because SQLite's `?`
-    placeholders are positional. Ordering by dueAt (nulls last) is split into the dated and
-    the undated tasks: "(due_at, id) > cursor OR due_at IS NULL" cannot bound an index scan,
-    and DESC NULLS LAST is not the order of a backward scan of an ascending index.
-    """
-    columns = _columns(page)
-    after = page.after
-    if page.sort is not TaskSort.DUE_AT:
-        where = [*base(), *_keyset_clauses(sql, page)]
-        return (
-            f"SELECT {columns} FROM tasks{_where(where)}"  # noqa: S608 - fixed parts
-            f" ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}"
-        )
-    direction = "DESC" if page.descending else "ASC"
-    operator = "<" if page.descending else ">"
-    parts = []
-    if after is None or after.value is not None:
-        where = [*base(), "due_at IS NOT NULL"]
-        if after is not None:
-            due = sql.param(_utc(after.value) if isinstance(after.value, datetime) else after.value)
-            where.append(f"(due_at, id) {operator} ({due}, {sql.param(after.id)})")
-        parts.append(
-            f"SELECT * FROM (SELECT {columns} FROM tasks{_where(where)}"  # noqa: S608
-            f" ORDER BY due_at {direction}, id {direction} LIMIT {sql.param(page.limit)}) AS dated"
-        )
-    where = [*base(), "due_at IS NULL"]
-    if after is not None and after.value is None:
-        where.append(f"id {operator} {sql.param(after.id)}")
-    parts.append(
-        f"SELECT * FROM (SELECT {columns} FROM tasks{_where(where)}"  # noqa: S608
-        f" ORDER BY id {direction} LIMIT {sql.param(page.limit)}) AS undated"
-    )
-    return f"{' UNION ALL '.join(parts)} ORDER BY {_order_by(page)} LIMIT {sql.param(page.limit)}"
-
-
-def _owner_clauses(sql: Sql, page: TaskPage, owner_id: str) -> Callable[[], list[str]]:
-    return lambda: [f"owner_id = {sql.param(owner_id)}", *_filter_clauses(sql, page.filters)]
-
-
-def _keyset_clauses(sql: Sql, page: TaskPage) -> list[str]:
-    after = page.after
-    if after is None:
-        return []
-    column = page.sort.value
-    operator = "<" if page.descending else ">"
-    if page.sort is not TaskSort.DUE_AT:
-        value = _utc(after.value) if isinstance(after.value, datetime) else after.value
-        return [f"({column}, id) {operator} ({sql.param(value)}, {sql.param(after.id)})"]
-    # Tasks without a due date come last in both directions.
-    if after.value is None:
-        return [f"(due_at IS NULL AND id {operator} {sql.param(after.id)})"]
-    due = sql.param(_utc(after.value) if isinstance(after.value, datetime) else after.value)
-    return [f"((due_at, id) {operator} ({due}, {sql.param(after.id)}) OR due_at IS NULL)"]
-
-
-def _order_by(page: TaskPage) -> str:
-    direction = "DESC" if page.descending else "ASC"
-    nulls = " NULLS LAST" if page.sort is TaskSort.DUE_AT else ""
-    return f"{page.sort.value} {direction}{nulls}, id {direction}"
-
-
-def _columns(page: TaskPage) -> str:
-    """Only what the operation reads: lists are the hot path and rows cost per column."""
-    if page.columns is None:
-        return ", ".join((*LIST_COLUMNS, "description"))
-    wanted = {"id", "owner_id", page.sort.value} | page.columns
-    return ", ".join(column for column in (*LIST_COLUMNS, "description") if column in wanted)
-
-
-def _where(clauses: list[str]) -> str:
-    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite compares the stored ISO text, so every datetime written or compared must be UTC.
-    return None if value is None else value.astimezone(UTC)
 
 
 def _row_from_model(task: Task) -> TaskRow:

@@ -15,13 +15,14 @@ from models.sql import Sql
 
 # Re-exported: the role is a core value now, and callers still name it models.users.Role.
 from taskql.auth.roles import Role as Role  # noqa: PLC0414
+from taskql.limits import USER_DISPLAY_NAME_MAX, USER_EMAIL_MAX
 
 
 class User(Model):
     id = fields.UUIDField(primary_key=True, default=new_id)
     # Stored normalised (trimmed, lower case), so the unique index is case-insensitive.
-    email = fields.CharField(max_length=320, unique=True)
-    display_name = fields.CharField(max_length=100)
+    email = fields.CharField(max_length=USER_EMAIL_MAX, unique=True)
+    display_name = fields.CharField(max_length=USER_DISPLAY_NAME_MAX)
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.USER)
     is_active = fields.BooleanField(default=True)

@@ -4,8 +4,7 @@ Each batch function issues one statement per batch (per distinct arguments for t
 and answers in key order by dict lookup. Loaders of task rows apply the viewer's ownership
 scope inside their SQL, through the task data functions.
 
-Schema types are imported inside the batch functions: schema modules import the context,
-which imports this module.
+They cache rows, not schema objects: schema/ builds its types from what resolvers return.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -22,8 +21,7 @@ from models import users as user_models
 from resolvers.ownership import task_owner_scope
 from taskql.auth.viewer import Viewer
 
-if TYPE_CHECKING:
-    from schema.users import User
+UserRow = dict[str, Any]
 
 TaskPageKey = tuple[str, task_models.TaskPage]
 TaskCountKey = tuple[str, task_models.TaskFilterSpec]
@@ -33,7 +31,7 @@ TaskCountKey = tuple[str, task_models.TaskFilterSpec]
 class Loaders:
     viewer: Viewer
     # Keys are id strings, the form the task rows carry their owner_id in.
-    user_by_id: DataLoader[str, User | None]
+    user_by_id: DataLoader[str, UserRow | None]
     tasks_by_owner: DataLoader[TaskPageKey, list[task_models.TaskRow]]
     task_count_by_owner: DataLoader[TaskCountKey, int]
     task_counts_by_owner: DataLoader[str, dict[str, int]]
@@ -44,15 +42,15 @@ class Loaders:
 def build_loaders(viewer: Viewer) -> Loaders:
     return Loaders(
         viewer=viewer,
-        user_by_id=DataLoader(load_fn=partial(_load_users, viewer)),
+        user_by_id=DataLoader(load_fn=_load_users),
         tasks_by_owner=DataLoader(load_fn=partial(_load_task_pages, viewer)),
         task_count_by_owner=DataLoader(load_fn=partial(_load_task_totals, viewer)),
         task_counts_by_owner=DataLoader(load_fn=partial(_load_status_counts, viewer)),
     )
 
 
-async def load_users(loaders: Loaders, ids: Sequence[str]) -> list[User | None]:
-    """The users of a list's rows, through the users-by-id loader's cache.
+async def load_users(loaders: Loaders, ids: Sequence[str]) -> dict[str, UserRow | None]:
+    """The user rows of these ids (a list's owners), through the users-by-id loader's cache.
 
     What the request has not loaded yet comes in one batch, called here directly:
     DataLoader.load_many would cost a future, a gather callback and an event-loop turn per row
@@ -60,7 +58,7 @@ async def load_users(loaders: Loaders, ids: Sequence[str]) -> list[User | None]:
     these users in the same request are answered from its cache.
     """
     loader = loaders.user_by_id
-    found: dict[str, User | None] = {}
+    found: dict[str, UserRow | None] = {}
     missing: list[str] = []
     for user_id in dict.fromkeys(ids):
         cached = loader.cache_map.get(user_id)
@@ -69,17 +67,15 @@ async def load_users(loaders: Loaders, ids: Sequence[str]) -> list[User | None]:
         else:
             found[user_id] = await cached  # loaded already, or in a batch on its way
     if missing:
-        loaded = dict(zip(missing, await _load_users(loaders.viewer, missing), strict=True))
+        loaded = dict(zip(missing, await _load_users(missing), strict=True))
         loader.prime_many(loaded)
         found.update(loaded)
-    return [found[user_id] for user_id in ids]
+    return found
 
 
-async def _load_users(viewer: Viewer, ids: Sequence[str]) -> list[User | None]:
-    from schema.users import User  # noqa: PLC0415 - see the module docstring
-
+async def _load_users(ids: Sequence[str]) -> list[UserRow | None]:
     rows = await user_models.get_many(user_ids=ids)
-    found = {str(row["id"]): User.from_values(row, viewer) for row in rows}
+    found = {str(row["id"]): row for row in rows}
     return [found.get(user_id) for user_id in ids]
 
 

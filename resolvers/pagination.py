@@ -13,6 +13,8 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +37,58 @@ def page_size(first: int | None, settings: Settings) -> int:
             f"first must be between 0 and {limits.page_size_max}.", field="first"
         )
     return first
+
+
+Row = dict[str, Any]
+
+
+@dataclass(slots=True)
+class RowPage:
+    """A page of rows as a connection shows it: what schema/ builds a connection from."""
+
+    rows: list[Row]  # the rows shown (the look-ahead row dropped)
+    cursors: list[str]  # one per row; "" when the operation selects no edge cursor
+    start_cursor: str | None  # None unless selected
+    end_cursor: str | None
+    has_next_page: bool
+    has_previous_page: bool
+    # Tasks: totalCount, run only when selected.
+    count: Callable[[], Awaitable[int]] | None = None
+    # Tasks: owner id -> the owner's row, when the operation selects the owner.
+    owners: Mapping[str, Row | None] | None = None
+
+
+def page_of(
+    rows: list[Row],
+    shown: int,
+    wanted: frozenset[str],
+    *,
+    cursor: Callable[[Row], str],
+    after_given: bool,
+    count: Callable[[], Awaitable[int]] | None = None,
+    owners: Mapping[str, Row | None] | None = None,
+) -> RowPage:
+    """The page of `rows` as read (one look-ahead row more than `shown`); `wanted` (the names
+    selected below the connection) decides which cursors are made."""
+    # Signing a cursor costs an HMAC: only the cursors the operation selects are made.
+    shown_rows = rows[:shown]
+    # "" is never sent: no edge cursor is selected.
+    cursors = [cursor(row) for row in shown_rows] if "cursor" in wanted else [""] * len(shown_rows)
+    start_cursor = end_cursor = None
+    if shown_rows and "startCursor" in wanted:
+        start_cursor = cursors[0] or cursor(shown_rows[0])
+    if shown_rows and "endCursor" in wanted:
+        end_cursor = cursors[-1] or cursor(shown_rows[-1])
+    return RowPage(
+        rows=shown_rows,
+        cursors=cursors,
+        start_cursor=start_cursor,
+        end_cursor=end_cursor,
+        has_next_page=len(rows) > shown,
+        has_previous_page=after_given,
+        count=count,
+        owners=owners,
+    )
 
 
 def encode_cursor(settings: Settings, kind: str, values: list[Any]) -> str:

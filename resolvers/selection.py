@@ -19,8 +19,6 @@ from graphql import (
 from resolvers.context import Info
 from taskql.graphql_internals import raw_info
 
-CURSOR_NAMES = frozenset({"cursor", "startCursor", "endCursor"})
-
 
 def selected_names(info: Info) -> frozenset[str]:
     """The names of the fields selected anywhere below this field (nested ones included).

@@ -14,15 +14,17 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 
 from resolvers.datetimes import parse_datetime_input
-from schema.auth import AuthMutation, password_field_limit
+from schema.auth.mutations import AuthMutation
+from schema.auth.one_password_field import password_field_limit
 from schema.server_info import ServerInfoQuery
-from schema.task_operations import TaskMutation, TaskQuery
-from schema.user_list import UserListQuery
-from schema.users import UserMutation, UserQuery
+from schema.tasks.mutations import TaskMutation
+from schema.tasks.queries import TaskQuery
+from schema.users.mutations import UserMutation
+from schema.users.queries import UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, UserListQuery, TaskQuery, ServerInfoQuery):
+class Query(UserQuery, TaskQuery, ServerInfoQuery):
     pass
 
 

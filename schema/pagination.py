@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import strawberry
+
+if TYPE_CHECKING:
+    from resolvers.pagination import RowPage
 
 T = TypeVar("T")
 
@@ -37,3 +40,12 @@ def given(value: T) -> T | None:
     once per user of a list.
     """
     return None if value is strawberry.UNSET else value
+
+
+def page_info(page: RowPage) -> PageInfo:
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=page.start_cursor,
+        end_cursor=page.end_cursor,
+    )

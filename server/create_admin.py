@@ -14,8 +14,8 @@ import sys
 
 from models import users as user_models
 from models.credentials import RevokeReason
-from resolvers.user_input import check_password, clean_display_name, clean_email
-from taskql.auth import sessions
+from resolvers.auth import sessions
+from resolvers.users.input import check_password, clean_display_name, clean_email
 from taskql.auth.passwords import hash_password, password_hasher
 from taskql.database import open_orm
 from taskql.errors import ValidationFailed

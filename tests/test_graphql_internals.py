@@ -28,7 +28,8 @@ from strawberry.resolvers import is_default_resolver
 from strawberry.types.field import StrawberryField
 
 from schema import Query, build_schema
-from schema.tasks import Task, TaskFilter, TaskStatus
+from schema.tasks.input import TaskFilter
+from schema.tasks.types import Task, TaskStatus
 from taskql import graphql_internals as internals
 
 ROOT = Path(__file__).resolve().parent.parent

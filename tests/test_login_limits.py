@@ -17,7 +17,7 @@ import aiohttp
 from argon2 import PasswordHasher, Type
 
 from models import credentials as credential_models
-from taskql.auth import rate_limit
+from resolvers.auth import rate_limit
 from taskql.auth.passwords import PasswordWork, password_work, work_slots
 from tests.cli import free_port, serving, taskql_env
 from tests.conftest import with_overrides

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from models.tasks import SQLITE_UNION_MAX_OWNERS, Status
+from models.task_page_sql import SQLITE_UNION_MAX_OWNERS
+from models.tasks import Status
 from models.users import Role
 from tests.conftest import with_overrides
 from tests.task_factories import create_tasks, signed_in_user

@@ -9,7 +9,7 @@ import strawberry
 
 from models.users import Role
 from schema import Mutation, Query
-from schema.users import User
+from schema.users.types import User
 from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
 
 ME = "{ me { id email displayName role isActive } }"

@@ -1,1 +1,2 @@
-"""Who is calling: passwords, tokens, roles, revocation and the per-request viewer."""
+"""Who is calling: the primitives (passwords, tokens, roles, the per-request viewer); sessions
+and login limits, which need the models, are in resolvers.auth."""

@@ -1,24 +1,26 @@
-"""The User type and the user queries and mutations (profile, admin operations)."""
+"""The User type and how it is built from a row (the email shown only to whom may read it)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 
-from resolvers import tasks as task_resolvers
-from resolvers import users as user_resolvers
 from resolvers.context import Info
+from resolvers.tasks import queries as task_queries
 from schema.pagination import given
-from schema.permissions import IsAdmin, IsAuthenticated, may_read_email, requires
-from schema.tasks import TaskConnection, TaskCounts, TaskFilter, TaskOrder
+from schema.permissions import may_read_email
+from schema.tasks.connection import TaskConnection
+from schema.tasks.input import TaskFilter, TaskOrder
+from schema.tasks.types import TaskCounts
 
 if TYPE_CHECKING:
     from models import users as user_models
+    from resolvers.pagination import RowPage
     from taskql.auth.viewer import Viewer
 
 
@@ -45,7 +47,8 @@ class User:
         )
     )
     # User.tasks answers by response key (info.path.key), filled by a parent that loaded
-    # them for a whole list of users (resolvers.tasks.preload_user_tasks).
+    # them for a whole list of users (UserConnection.from_page, from the pages of
+    # resolvers.tasks.queries.user_task_pages).
     task_pages: strawberry.Private[dict[str | int, TaskConnection]]
 
     @strawberry.field(
@@ -65,7 +68,7 @@ class User:
             return preloaded
         # Not preloaded: load it. graphql-core awaits an awaitable that a plain resolver
         # returns; an async resolver would cost a coroutine to every preloaded user too.
-        loading = task_resolvers.user_tasks(
+        loading = task_queries.user_tasks(
             info,
             self.id,
             filter_=given(filter),
@@ -73,11 +76,11 @@ class User:
             first=given(first),
             after=given(after),
         )
-        return cast("TaskConnection", loading)
+        return cast("TaskConnection", _connection_later(loading, info.context.viewer))
 
     @strawberry.field(description="How many tasks this user has in each status.")
     async def task_counts(self, info: Info) -> TaskCounts:
-        return await task_resolvers.user_task_counts(info, self.id)
+        return TaskCounts.from_statuses(await task_queries.user_task_counts(info, self.id))
 
     @classmethod
     def from_row(cls, row: user_models.User, viewer: Viewer, *, reveal_email: bool = False) -> User:
@@ -105,61 +108,25 @@ class User:
             task_pages={},
         )
 
+    @classmethod
+    def index(
+        cls, rows: Mapping[str, Mapping[str, Any] | None] | None, viewer: Viewer
+    ) -> dict[str, User | None] | None:
+        """Users by id from rows by id (a page's task owners); None stays None (not selected)."""
+        if rows is None:
+            return None
+        return {
+            user_id: None if row is None else cls.from_values(row, viewer)
+            for user_id, row in rows.items()
+        }
+
+
+async def _connection_later(loading: Awaitable[RowPage], viewer: Viewer) -> TaskConnection:
+    page = await loading
+    return TaskConnection.from_page(page, User.index(page.owners, viewer))
+
 
 _COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
 # Stored role -> GraphQL enum. The model's role is a StrEnum, so its members hash and compare
 # like their text: one dict serves rows from the ORM and raw rows alike.
 _ROLES = {role.value: role for role in Role}
-
-
-@strawberry.type
-class UserQuery:
-    @strawberry.field(description="The signed-in user.", extensions=requires(IsAuthenticated()))
-    async def me(self, info: Info) -> User:
-        return User.from_row(await user_resolvers.me(info), info.context.viewer)
-
-    @strawberry.field(
-        description="A user by id: yourself, or anyone for an admin; NOT_FOUND otherwise.",
-        extensions=requires(IsAuthenticated()),
-    )
-    async def user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002 - GraphQL name
-        return User.from_row(await user_resolvers.user(info, id), info.context.viewer)
-
-
-@strawberry.type
-class UserMutation:
-    @strawberry.mutation(
-        description="Change your display name (1-100 characters).",
-        extensions=requires(IsAuthenticated()),
-    )
-    async def update_me(self, info: Info, display_name: str) -> User:
-        return User.from_row(
-            await user_resolvers.update_me(info, display_name), info.context.viewer
-        )
-
-    @strawberry.mutation(
-        description="Admin only: change a user's role; their tokens stop working at once.",
-        extensions=requires(IsAuthenticated(), IsAdmin()),
-    )
-    async def set_user_role(self, info: Info, id: strawberry.ID, role: Role) -> User:  # noqa: A002
-        return User.from_row(
-            await user_resolvers.set_role(info, id, role.value), info.context.viewer
-        )
-
-    @strawberry.mutation(
-        description="Admin only: stop a user from signing in; their tokens stop working at once.",
-        extensions=requires(IsAuthenticated(), IsAdmin()),
-    )
-    async def deactivate_user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002
-        return User.from_row(
-            await user_resolvers.set_active(info, id, active=False), info.context.viewer
-        )
-
-    @strawberry.mutation(
-        description="Admin only: let a deactivated user sign in again.",
-        extensions=requires(IsAuthenticated(), IsAdmin()),
-    )
-    async def reactivate_user(self, info: Info, id: strawberry.ID) -> User:  # noqa: A002
-        return User.from_row(
-            await user_resolvers.set_active(info, id, active=True), info.context.viewer
-        )

@@ -7,11 +7,11 @@ from typing import TypeVar
 
 from models import users as user_models
 from models.credentials import RevokeReason
+from resolvers.auth import rate_limit, sessions
+from resolvers.auth.sessions import SessionOrigin, TokenPair
 from resolvers.context import Info
-from resolvers.user_input import check_password, clean_display_name, clean_email
-from taskql.auth import rate_limit, sessions
+from resolvers.users.input import check_password, clean_display_name, clean_email
 from taskql.auth.passwords import PasswordWork, needs_rehash, password_work
-from taskql.auth.sessions import SessionOrigin, TokenPair
 from taskql.errors import (
     AccountDisabled,
     Conflict,

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from models import users as user_models
+from resolvers.ids import parse_id
 from taskql.errors import ValidationFailed
+from taskql.limits import PASSWORD_MAX, PASSWORD_MIN, USER_DISPLAY_NAME_MAX, USER_EMAIL_MAX
 
-MAX_EMAIL_LENGTH = 320
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024
-MAX_DISPLAY_NAME_LENGTH = 100
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is not checked.
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 
 def clean_email(email: str, *, field: str = "email") -> str:
     normalised = user_models.normalise_email(email)
-    if len(normalised) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(normalised):
+    if len(normalised) > USER_EMAIL_MAX or not EMAIL_PATTERN.match(normalised):
         raise ValidationFailed("Enter a valid email address.", field=field)
     return normalised
 
 
 def check_password(password: str, *, email: str, field: str = "password") -> None:
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ValidationFailed(
-            f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+            f"The password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
             field=field,
         )
     if user_models.normalise_email(password) == user_models.normalise_email(email):
@@ -34,8 +33,12 @@ def check_password(password: str, *, email: str, field: str = "password") -> Non
 
 def clean_display_name(display_name: str, *, field: str = "displayName") -> str:
     cleaned = display_name.strip()
-    if not 1 <= len(cleaned) <= MAX_DISPLAY_NAME_LENGTH:
+    if not 1 <= len(cleaned) <= USER_DISPLAY_NAME_MAX:
         raise ValidationFailed(
-            f"The display name must have 1 to {MAX_DISPLAY_NAME_LENGTH} characters.", field=field
+            f"The display name must have 1 to {USER_DISPLAY_NAME_MAX} characters.", field=field
         )
     return cleaned
+
+
+def parse_user_id(value: str, *, field: str = "id") -> uuid.UUID:
+    return parse_id(value, field=field, what="user")

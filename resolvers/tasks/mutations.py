@@ -1,0 +1,119 @@
+"""Writing tasks: create (idempotent with a client mutation id), update, set status, delete.
+Each returns the task's row (with its owner's row when selected) or a plain value."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from models import tasks as task_models
+from resolvers.datetimes import clean_datetime
+from resolvers.ownership import task_owner_scope
+from resolvers.tasks.input import (
+    clean_client_mutation_id,
+    clean_description,
+    clean_title,
+    parse_task_id,
+    priority_of,
+    status_of,
+)
+from resolvers.tasks.queries import OwnedTask, owned_task
+from taskql.errors import Conflict, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from resolvers.context import Info
+    from schema.tasks.input import CreateTaskInput, UpdateTaskInput
+    from schema.tasks.types import TaskStatus
+
+
+async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
+    owner_id = info.context.viewer.user_id
+    if owner_id is None:  # unreachable behind IsAuthenticated; keeps the type checker honest
+        raise NotFound("Task not found.")
+    client_mutation_id = clean_client_mutation_id(data.client_mutation_id)
+    try:
+        row, _created = await task_models.create_task(
+            owner_id=owner_id,
+            title=clean_title(data.title),
+            description=clean_description(data.description),
+            status=status_of(data.status),
+            priority=priority_of(data.priority),
+            due_at=clean_datetime(data.due_at, field="dueAt"),
+            client_mutation_id=client_mutation_id,
+        )
+    except task_models.IdempotencyKeyReusedError:
+        # As payment APIs do: a key stands for one request; reusing it for another is refused.
+        raise Conflict(
+            f'clientMutationId "{client_mutation_id}" was already used to create a task with '
+            "different input; use a new key for a new task.",
+            field="clientMutationId",
+        ) from None
+    return await owned_task(info, row)
+
+
+async def update_task(
+    info: Info, task_id: str, data: UpdateTaskInput, expected_version: int | None
+) -> OwnedTask:
+    changes: dict[str, Any] = {}
+    if data.title is not None:
+        if data.title.value is None:
+            raise ValidationFailed("title cannot be null.", field="title")
+        changes["title"] = clean_title(data.title.value)
+    if data.description is not None:
+        changes["description"] = clean_description(data.description.value)
+    if data.status is not None:
+        if data.status.value is None:
+            raise ValidationFailed("status cannot be null.", field="status")
+        changes["status"] = status_of(data.status.value)
+    if data.priority is not None:
+        if data.priority.value is None:
+            raise ValidationFailed("priority cannot be null.", field="priority")
+        changes["priority"] = priority_of(data.priority.value)
+    if data.due_at is not None:
+        changes["due_at"] = clean_datetime(data.due_at.value, field="dueAt")
+    return await _update(info, task_id, changes, expected_version)
+
+
+async def set_task_status(
+    info: Info, task_id: str, status: TaskStatus, expected_version: int | None
+) -> OwnedTask:
+    return await _update(info, task_id, {"status": status_of(status)}, expected_version)
+
+
+async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
+    try:
+        await task_models.delete_task(
+            owner_scope=task_owner_scope(info.context.viewer),
+            task_id=parse_task_id(task_id),
+            expected_version=expected_version,
+        )
+    except task_models.TaskNotFoundError:
+        raise NotFound("Task not found.") from None
+    except task_models.VersionConflictError as conflict:
+        raise _conflict(conflict) from None
+    return strawberry.ID(task_id)
+
+
+async def _update(
+    info: Info, task_id: str, changes: dict[str, Any], expected_version: int | None
+) -> OwnedTask:
+    try:
+        row = await task_models.update_task(
+            owner_scope=task_owner_scope(info.context.viewer),
+            task_id=parse_task_id(task_id),
+            changes=changes,
+            expected_version=expected_version,
+        )
+    except task_models.TaskNotFoundError:
+        raise NotFound("Task not found.") from None
+    except task_models.VersionConflictError as conflict:
+        raise _conflict(conflict) from None
+    return await owned_task(info, row)
+
+
+def _conflict(conflict: task_models.VersionConflictError) -> Conflict:
+    return Conflict(
+        "The task was changed by someone else; reload it and try again.",
+        currentVersion=conflict.current_version,
+    )

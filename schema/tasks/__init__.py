@@ -1,0 +1,1 @@
+"""The task domain of the GraphQL surface: types, connection, input, queries, mutations."""

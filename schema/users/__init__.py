@@ -1,0 +1,1 @@
+"""The user domain of the GraphQL surface: types, connection, queries, mutations."""

@@ -1,0 +1,45 @@
+"""The admin's list of users, a cursor connection built from a page of rows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from schema.pagination import PageInfo, page_info
+from schema.tasks.connection import TaskConnection
+from schema.users.types import User
+
+if TYPE_CHECKING:
+    from resolvers.pagination import RowPage
+    from resolvers.tasks.pages import PagesByOwner
+    from taskql.auth.viewer import Viewer
+
+
+@strawberry.type
+class UserEdge:
+    cursor: str
+    node: User
+
+
+@strawberry.type(description="A page of users (Relay cursor connection).")
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(
+        cls, page: RowPage, task_pages: dict[str | int, PagesByOwner], viewer: Viewer
+    ) -> UserConnection:
+        """The users of a page, each with the tasks read ahead for it (by response key)."""
+        from_values = User.from_values
+        edges = [
+            UserEdge(cursor=cursor, node=from_values(row, viewer))
+            for cursor, row in zip(page.cursors, page.rows, strict=True)
+        ]
+        for key, pages in task_pages.items():
+            owners = User.index(pages.owners, viewer)  # one User per owner for all the pages
+            for edge in edges:
+                node = edge.node
+                node.task_pages[key] = TaskConnection.from_page(pages.pages[node.id], owners)
+        return cls(edges=edges, page_info=page_info(page))
