@@ -9,6 +9,7 @@ COPY taskql ./taskql
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY models ./models
+COPY server ./server
 # The cache mount keeps downloads between builds without putting them in a layer.
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip wheel --wheel-dir /wheels .
@@ -32,6 +33,8 @@ RUN groupadd --system --gid 10001 taskql \
 WORKDIR /app
 COPY settings.toml ./
 COPY migrations ./migrations
+# The frontends' operations: their names label the metrics (server/metrics.py).
+COPY operations ./operations
 RUN mkdir -p /app/data && chown 10001:10001 /app/data
 USER 10001:10001
 EXPOSE 8000

@@ -15,6 +15,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from schema import build_schema
+from server.metrics import add_metrics_listener, operation_middlewares
 from taskql.app_keys import DATABASE_MONITOR, DATABASE_READY, SETTINGS
 from taskql.background import in_background
 from taskql.database import apply_migrations_in_app, open_orm
@@ -28,6 +29,7 @@ from taskql.housekeeping import purge_periodically
 from taskql.http_errors import json_error
 from taskql.logging import get_logger
 from taskql.middlewares import compression, limits, request_context
+from taskql.paths import project_root
 from taskql.settings import Settings
 from taskql.string_inputs import guard_string_inputs
 
@@ -46,6 +48,8 @@ def create_app(
 ) -> web.Application:
     """Wire the app; `schema_factory` is injectable so tests can mount extra root fields."""
     middlewares = [request_context, limits(settings.server), compression(settings.server)]
+    # Inside request_context (the log line's request id), outside the time limit (a 504 counts).
+    middlewares[1:1] = operation_middlewares(settings.metrics, project_root() / "operations")
     if settings.server.trusted_proxies:
         middlewares.insert(0, _client_address_from_proxies(settings.server.trusted_proxies))
     app = web.Application(middlewares=middlewares, client_max_size=settings.server.max_body_bytes)
@@ -56,6 +60,7 @@ def create_app(
     app.cleanup_ctx.append(_orm)
     app.cleanup_ctx.append(in_background(_watch_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
+    add_metrics_listener(app, settings.metrics)
 
     app[DOCUMENTS] = QueryDocuments(settings.graphql)
     schema = schema_factory(

@@ -24,6 +24,7 @@ from taskql.errors import ErrorCode, ServiceUnavailable
 from taskql.graphiql import graphiql_response
 from taskql.graphql_errors import classify
 from taskql.http_errors import json_error, service_unavailable
+from taskql.metrics import note_operation, note_outcome
 
 
 class RecordOperationName(SchemaExtension):
@@ -34,6 +35,8 @@ class RecordOperationName(SchemaExtension):
         name = self.execution_context.operation_name
         if name and isinstance(context, Context):
             context.request[OPERATION_NAME] = name
+        execution = self.execution_context
+        note_operation(execution.graphql_document, execution.operation_name, execution.query)
         yield
 
 
@@ -93,6 +96,7 @@ class TaskQLView(GraphQLView[Context, None]):
                 request.app[DATABASE_MONITOR].report_unavailable(unavailable)
             request_id = request.get(REQUEST_ID)
             result.errors = [classify(error, request_id=request_id) for error in result.errors]
+            note_outcome((error.extensions or {}).get("code") for error in result.errors)
         return process_result(result)
 
     def create_response(
