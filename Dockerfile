@@ -33,8 +33,6 @@ RUN groupadd --system --gid 10001 taskql \
 WORKDIR /app
 COPY settings.toml ./
 COPY migrations ./migrations
-# The frontends' operations: their names label the metrics (server/metrics.py).
-COPY operations ./operations
 RUN mkdir -p /app/data && chown 10001:10001 /app/data
 USER 10001:10001
 EXPOSE 8000

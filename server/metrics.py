@@ -13,7 +13,7 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -91,10 +91,13 @@ def _http_outcome(status: int) -> str:
     return CODES_BY_STATUS.get(status, "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST")  # noqa: PLR2004
 
 
-def known_operation_names(directory: Path) -> set[str]:
-    """The names of the operations the frontends ship (operations/*.graphql)."""
+def known_operation_names(directory: Traversable) -> set[str]:
+    """The names of the operations the frontends ship (operations/*.graphql, packaged as
+    GraphiQL's examples)."""
     names: set[str] = set()
-    for path in sorted(directory.glob("*.graphql")):
+    for path in directory.iterdir():
+        if not path.name.endswith(".graphql"):
+            continue
         try:
             document = parse(path.read_text(encoding="utf-8"))
         except GraphQLError:
@@ -176,7 +179,7 @@ def mark_worker_dead() -> None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
-def operation_middlewares(settings: MetricsSettings, operations: Path) -> list[Middleware]:
+def operation_middlewares(settings: MetricsSettings, operations: Traversable) -> list[Middleware]:
     """The measuring middleware when anything needs it: none at all when metrics and the
     slow-operation log are both off."""
     if not settings.enabled and settings.slow_operation_ms < 0:

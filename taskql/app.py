@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from importlib import resources
 from typing import Any, cast
 
 import aiohttp_cors
@@ -29,7 +30,6 @@ from taskql.housekeeping import purge_periodically
 from taskql.http_errors import json_error
 from taskql.logging import get_logger
 from taskql.middlewares import compression, limits, request_context
-from taskql.paths import project_root
 from taskql.settings import Settings
 from taskql.string_inputs import guard_string_inputs
 
@@ -42,6 +42,9 @@ FIRST_RETRY_SECONDS = 0.25
 
 SchemaFactory = Callable[..., strawberry.Schema]
 
+# operations/*.graphql as packaged (GraphiQL's examples): their names label the metrics.
+OPERATION_EXAMPLES = resources.files("taskql.graphiql") / "examples"
+
 
 def create_app(
     settings: Settings, *, schema_factory: SchemaFactory = build_schema
@@ -49,7 +52,7 @@ def create_app(
     """Wire the app; `schema_factory` is injectable so tests can mount extra root fields."""
     middlewares = [request_context, limits(settings.server), compression(settings.server)]
     # Inside request_context (the log line's request id), outside the time limit (a 504 counts).
-    middlewares[1:1] = operation_middlewares(settings.metrics, project_root() / "operations")
+    middlewares[1:1] = operation_middlewares(settings.metrics, OPERATION_EXAMPLES)
     if settings.server.trusted_proxies:
         middlewares.insert(0, _client_address_from_proxies(settings.server.trusted_proxies))
     app = web.Application(middlewares=middlewares, client_max_size=settings.server.max_body_bytes)
