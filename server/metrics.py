@@ -10,6 +10,7 @@ scrape with the sum of all of them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 from tortoise import connections
 
 from taskql import metrics
+from taskql.background import CleanupContext
 from taskql.http_errors import CODES_BY_STATUS
 from taskql.logging import get_logger
 from taskql.metrics import CURRENT_WORK, OperationLabels, RequestWork
@@ -110,7 +112,7 @@ def known_operation_names(directory: Traversable) -> set[str]:
     return names
 
 
-def metrics_listener(settings: MetricsSettings):  # type: ignore[no-untyped-def]  # noqa: ANN201
+def metrics_listener(settings: MetricsSettings) -> CleanupContext:
     """A cleanup context: the /metrics listener (and, with several workers, the pool sampler)
     for as long as the app runs."""
 
@@ -123,13 +125,16 @@ def metrics_listener(settings: MetricsSettings):  # type: ignore[no-untyped-def]
         # Workers share the port like the main one; a single process fails loudly on a
         # port that is taken.
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=multiprocess)
-        await site.start()
-        sampler = asyncio.create_task(_sample_pool()) if multiprocess else None
+        sampler = None
         try:
+            await site.start()
+            sampler = asyncio.create_task(_sample_pool()) if multiprocess else None
             yield
         finally:
             if sampler is not None:
                 sampler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampler
             await runner.cleanup()
 
     return listen
