@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp_cors
@@ -25,6 +26,7 @@ from server.health import healthz, livez
 from server.housekeeping import purge_periodically
 from server.http_errors import json_error
 from server.malformed_requests import filter_malformed_requests
+from server.metrics import add_metrics_listener, operation_middlewares
 from server.middlewares import compression, limits, request_context
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor
@@ -48,6 +50,9 @@ FIRST_RETRY_SECONDS = 0.25
 
 SchemaFactory = Callable[..., strawberry.Schema]
 
+# operations/*.graphql as packaged (GraphiQL's examples): their names label the metrics.
+OPERATION_EXAMPLES = resources.files("server.graphiql") / "examples"
+
 
 def create_app(
     settings: Settings,
@@ -60,6 +65,8 @@ def create_app(
     tracing = _start_tracing(settings, span_exporter)
     filter_malformed_requests()
     middlewares = [request_context, limits(settings.server), compression(settings.server)]
+    # Inside request_context (the log line's request id), outside the time limit (a 504 counts).
+    middlewares[1:1] = operation_middlewares(settings.metrics, OPERATION_EXAMPLES)
     if settings.server.trusted_proxies:
         middlewares.insert(0, _client_address_from_proxies(settings.server.trusted_proxies))
     if tracing is not None:
@@ -75,6 +82,7 @@ def create_app(
     app.cleanup_ctx.append(_orm(tracing.tracer if tracing is not None else None))
     app.cleanup_ctx.append(in_background(_watch_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
+    add_metrics_listener(app, settings.metrics)
 
     app[DOCUMENTS] = QueryDocuments(settings.graphql)
     extensions = _schema_extensions(app[DOCUMENTS])

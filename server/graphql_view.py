@@ -31,6 +31,7 @@ from server.http_errors import json_error, service_unavailable
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from taskql.errors import ErrorCode, ServiceUnavailable
+from taskql.metrics import note_operation, note_outcome
 
 
 class RecordOperationName(SchemaExtension):
@@ -41,6 +42,8 @@ class RecordOperationName(SchemaExtension):
         name = self.execution_context.operation_name
         if name and isinstance(context, Context):
             context.request[OPERATION_NAME] = name
+        execution = self.execution_context
+        note_operation(execution.graphql_document, execution.operation_name, execution.query)
         yield
 
 
@@ -104,6 +107,7 @@ class TaskQLView(GraphQLView[Context, None]):
             request[ERROR_CODES] = tuple(
                 str((error.extensions or {}).get("code")) for error in result.errors
             )
+            note_outcome((error.extensions or {}).get("code") for error in result.errors)
         return process_result(result)
 
     def create_response(

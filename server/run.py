@@ -17,6 +17,8 @@ from types import FrameType
 from aiohttp import web
 
 from server.app import create_app
+from server.metrics import MULTIPROCESS_DIRECTORY, mark_worker_dead
+from server.multiprocess_metrics import metrics_directory
 from taskql.logging import get_logger
 from taskql.settings import Settings
 
@@ -26,9 +28,12 @@ log = get_logger("taskql.server")
 def serve(settings: Settings) -> int:
     workers = settings.server.workers
     if workers == 1:
+        # One process keeps its metrics in memory, whatever the environment inherited.
+        os.environ.pop(MULTIPROCESS_DIRECTORY, None)
         _run_worker(settings, reuse_port=False)
         return 0
-    return _run_workers(settings, workers)
+    with metrics_directory():
+        return _run_workers(settings, workers)
 
 
 def _run_worker(settings: Settings, *, reuse_port: bool) -> None:
@@ -48,6 +53,7 @@ def _run_worker(settings: Settings, *, reuse_port: bool) -> None:
         print=None,
         loop=uvloop.new_event_loop(),
     )
+    mark_worker_dead()
     log.info("stopped", pid=os.getpid())
 
 

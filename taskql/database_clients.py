@@ -21,13 +21,20 @@ from typing import Any, Literal
 import aiosqlite
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
-from tortoise.backends.base.client import BaseDBAsyncClient, ConnectionWrapper, TransactionContext
-from tortoise.backends.sqlite.client import (
-    SqliteClient,
-    SqliteTransactionContext,
-    SqliteTransactionWrapper,
+from tortoise.backends.base.client import (
+    BaseDBAsyncClient,
+    ConnectionWrapper,
+    TransactionContext,
+    TransactionContextPooled,
 )
+from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext
 from tortoise.connection import get_connections
+
+from taskql.measured_clients import (
+    MeasuredAsyncpgTransaction,
+    MeasuredSqliteTransaction,
+    MeasuredStatements,
+)
 
 # asyncpg.create_pool's own defaults, so building the Pool subclass ourselves changes nothing
 # but the acquire timeout.
@@ -47,13 +54,27 @@ def get_client_class(db_info: dict[str, Any]) -> type[BaseDBAsyncClient]:
 
 
 class BoundedWaitPool(asyncpg.Pool):  # type: ignore[misc]
-    __slots__ = ("_acquire_timeout",)
+    __slots__ = ("_acquire_timeout", "waiting")
 
     def acquire(self, *, timeout: float | None = None) -> Any:
         return super().acquire(timeout=self._acquire_timeout if timeout is None else timeout)
 
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 - asyncpg's signature
+        # Counted for the pool metrics: acquires not yet handed a connection. asyncpg keeps
+        # no such count; every acquire (the context manager too) goes through _acquire.
+        self.waiting += 1
+        try:
+            return await super()._acquire(timeout)
+        finally:
+            self.waiting -= 1
 
-class BoundedAsyncpgClient(AsyncpgDBClient):
+    def usage(self) -> tuple[int, int, int]:
+        """(open connections, lent out, waiting) for the pool metrics."""
+        size = self.get_size()
+        return size, size - self.get_idle_size(), self.waiting
+
+
+class BoundedAsyncpgClient(MeasuredStatements, AsyncpgDBClient):
     def __init__(self, *, acquire_timeout: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.acquire_timeout = acquire_timeout
@@ -61,14 +82,24 @@ class BoundedAsyncpgClient(AsyncpgDBClient):
     async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
         pool = BoundedWaitPool(None, **{**_POOL_DEFAULTS, **kwargs})
         pool._acquire_timeout = self.acquire_timeout  # noqa: SLF001 - our own subclass's slot
+        pool.waiting = 0
         return await pool
 
+    def _in_transaction(self) -> TransactionContext:
+        # tortoise's own, with a wrapper whose statements are measured.
+        return TransactionContextPooled(MeasuredAsyncpgTransaction(self), self._pool_init_lock)
 
-class BoundedSqliteClient(SqliteClient):
+    def pool_usage(self) -> tuple[int, int, int]:
+        pool = self._pool
+        return pool.usage() if isinstance(pool, BoundedWaitPool) else (0, 0, 0)
+
+
+class BoundedSqliteClient(MeasuredStatements, SqliteClient):
     def __init__(self, file_path: str, *, acquire_timeout: float, **pragmas: Any) -> None:
         # Every other credential becomes a PRAGMA (busy_timeout among them).
         super().__init__(file_path, **pragmas)
-        self._lock = _TimedLock(acquire_timeout)
+        self._timed_lock = _TimedLock(acquire_timeout)
+        self._lock = self._timed_lock
 
     async def create_connection(self, with_db: bool) -> None:  # noqa: ARG002 - tortoise's signature
         """Tortoise's SQLite connect, plus clean-up when it fails.
@@ -96,17 +127,26 @@ class BoundedSqliteClient(SqliteClient):
         return _ReleasingConnectionWrapper(self._lock, self)
 
     def _in_transaction(self) -> TransactionContext:
-        return _ReleasingTransactionContext(SqliteTransactionWrapper(self), self._lock)
+        return _ReleasingTransactionContext(MeasuredSqliteTransaction(self), self._lock)
+
+    def pool_usage(self) -> tuple[int, int, int]:
+        # One connection, lent to whoever holds the lock.
+        return 1, int(self._timed_lock.locked()), self._timed_lock.waiting
 
 
 class _TimedLock(asyncio.Lock):
     def __init__(self, timeout: float) -> None:
         super().__init__()
         self.timeout = timeout
+        self.waiting = 0  # for the pool metrics
 
     async def acquire(self) -> Literal[True]:
-        async with asyncio.timeout(self.timeout):
-            return await super().acquire()
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await super().acquire()
+        finally:
+            self.waiting -= 1
 
 
 class _ReleasingConnectionWrapper(ConnectionWrapper[Any]):

@@ -143,6 +143,23 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    # The private Prometheus listener (port 0 = metrics off).
+    host: str
+    port: int
+    # Operations slower than this many milliseconds are logged at WARNING (-1 = never).
+    slow_operation_ms: int
+    # Names labelled as themselves besides operations/*.graphql, and how many other names a
+    # process admits first-come before the rest share "other".
+    operation_names: tuple[str, ...]
+    max_seen_operation_names: int
+
+    @property
+    def enabled(self) -> bool:
+        return self.port != 0
+
+
+@dataclass(frozen=True, slots=True)
 class TracingSettings:
     """OpenTelemetry tracing (taskql.tracing); off, nothing of it is installed."""
 
@@ -162,6 +179,7 @@ class Settings:
     logging: LoggingSettings
     graphql: GraphQLSettings
     auth: AuthSettings
+    metrics: MetricsSettings
     tracing: TracingSettings = field(default_factory=TracingSettings)
 
     @property
@@ -200,6 +218,7 @@ def _build(env: str, raw: Any) -> Settings:
     log = section("logging")
     graphql = section("graphql")
     auth = section("auth")
+    metrics = section("metrics")
     settings = Settings(
         environment=env,
         server=ServerSettings(
@@ -246,6 +265,15 @@ def _build(env: str, raw: Any) -> Settings:
             field_suggestions=_bool(graphql, "graphql.field_suggestions"),
         ),
         auth=_auth(env, auth),
+        metrics=MetricsSettings(
+            host=_str(metrics, "metrics.host"),
+            port=_int(metrics, "metrics.port", low=0, high=65535),
+            slow_operation_ms=_int(metrics, "metrics.slow_operation_ms", low=-1),
+            operation_names=_operation_names(metrics, "metrics.operation_names"),
+            max_seen_operation_names=_int(
+                metrics, "metrics.max_seen_operation_names", low=0, high=1000
+            ),
+        ),
         tracing=_tracing(section("tracing")),
     )
     _check_relations(settings)
@@ -267,12 +295,20 @@ def _check_relations(settings: Settings) -> None:
         if getattr(settings.server, name) <= 0:
             raise ConfigError(f"server.{name}", "must be positive")
     _check_database(settings)
+    _check_metrics(settings)
     wait = settings.auth.password_work_max_wait_seconds
     if not 0 <= wait < settings.server.request_timeout_seconds:
         raise ConfigError(
             "auth.password_work_max_wait_seconds",
             "must be at least 0 and less than server.request_timeout_seconds",
         )
+
+
+def _check_metrics(settings: Settings) -> None:
+    if not _is_bind_address(settings.metrics.host):
+        raise ConfigError("metrics.host", "is not an IP address or host name")
+    if settings.metrics.enabled and settings.metrics.port == settings.server.port:
+        raise ConfigError("metrics.port", "must differ from server.port (metrics stay private)")
 
 
 def _check_database(settings: Settings) -> None:
@@ -462,6 +498,17 @@ def _list(values: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list | tuple):
         raise ConfigError(name, "must be a list")
     return [str(v) for v in value]
+
+
+# A GraphQL name (the spec's Name) of bounded length: each becomes a metric label value.
+OPERATION_NAME_PATTERN = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
+
+
+def _operation_names(values: dict[str, Any], name: str) -> tuple[str, ...]:
+    names = _list(values, name)
+    if not all(OPERATION_NAME_PATTERN.match(operation) for operation in names):
+        raise ConfigError(name, "must list GraphQL operation names (at most 100 characters)")
+    return tuple(names)
 
 
 def _networks(values: dict[str, Any], name: str) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from resolvers.auth import rate_limit, sessions
 from resolvers.auth.sessions import SessionOrigin, TokenPair
 from resolvers.context import Info
 from resolvers.users.input import check_password, clean_display_name, clean_email
+from taskql import metrics
 from taskql.auth.passwords import PasswordWork, needs_rehash, password_work
 from taskql.errors import (
     AccountDisabled,
@@ -68,6 +69,7 @@ async def login(info: Info, *, email: str, password: str) -> TokenPair:
         verified = await _checked(attempt, work.verify(user.password_hash, password))
     if user is None or not verified:
         log.info("login failed", known_email=user is not None)
+        metrics.count_login_failure()
         raise Unauthenticated(BAD_CREDENTIALS)
     await attempt.succeeded()
     if not user.is_active:

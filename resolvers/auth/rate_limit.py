@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from models import credentials as credential_models
+from taskql import metrics
 from taskql.errors import RateLimited
 from taskql.logging import get_logger
 from taskql.settings import AuthSettings
@@ -113,6 +114,7 @@ async def _record_within(
         if len(times) > limit:
             await credential_models.forget_login_failures(ids=row_ids, subjects=())
             log.warning("rate limited", subject_kind=subject.split(":", 1)[0])
+            metrics.count_rate_limited(subject.split(":", 1)[0])
             raise RateLimited(message, retry_after_seconds=_retry_after(times, limit, window, now))
     return row_ids
 

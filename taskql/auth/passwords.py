@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from taskql import metrics
 from taskql.errors import ServiceUnavailable
 from taskql.logging import get_logger
 from taskql.settings import AuthSettings
@@ -194,6 +195,7 @@ class PasswordWork:
 
     def _refuse(self) -> None:
         self.shed += 1
+        metrics.count_password_work_shed()
         now = time.monotonic()
         if now - self._busy_logged_at >= BUSY_LOG_INTERVAL_SECONDS:
             self._busy_logged_at = now
