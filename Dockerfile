@@ -10,7 +10,6 @@ COPY server ./server
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY models ./models
-COPY server ./server
 # The cache mount keeps downloads between builds without putting them in a layer.
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip wheel --wheel-dir /wheels .

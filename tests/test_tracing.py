@@ -324,6 +324,8 @@ async def test_tracing_off_installs_nothing(make_client, settings, logs):
     """With tracing off (the default) the app has exactly its usual middlewares, extensions,
     executor and database client, answers no traceparent and logs no trace ids."""
     assert settings.tracing.enabled is False
+    # Without the slow-operation log, so the list is the chassis' own middlewares only.
+    settings = with_overrides(settings, metrics={"slow_operation_ms": -1})
     plain = await make_client(settings)
     # Built, not started: one ORM per process at a time.
     traced_app = create_app(traced(settings), span_exporter=InMemorySpanExporter())
