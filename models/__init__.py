@@ -3,4 +3,4 @@
 Nothing here knows about GraphQL. The module list is what Tortoise and aerich load.
 """
 
-MODEL_MODULES = ["models.users", "models.credentials", "models.tasks"]
+MODEL_MODULES = ["models.users", "models.credentials", "models.tasks", "models.audit"]

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
 from resolvers.loaders import build_loaders
+from taskql import audit_context
 from taskql.app_keys import DATABASE_MONITOR, OPERATION_NAME, REQUEST_ID, SETTINGS, USER_ID
 from taskql.auth.authenticate import authenticate
 from taskql.auth.viewer import ANONYMOUS, Viewer
@@ -54,6 +55,12 @@ class TaskQLView(GraphQLView[Context, None]):
             raise ServiceUnavailable(f"{problem}; the service cannot answer until it is migrated.")
         if viewer.user_id is not None:
             request[USER_ID] = str(viewer.user_id)
+        # Who asks, for the audit rows this request's writes add (models/audit.py).
+        audit_context.begin_request(
+            actor_id=viewer.user_id,
+            request_id=request.get(REQUEST_ID),
+            client_address=request.remote,
+        )
         return Context(
             request=request,
             response=response,

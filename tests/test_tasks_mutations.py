@@ -426,9 +426,12 @@ async def test_delete_with_a_stale_version_is_a_conflict_and_keeps_the_task(grap
     assert await task_models.Task.filter(id=task["id"]).count() == 0
 
 
-async def test_update_without_expected_version_is_one_statement(graphql, viewer, sql_statements):
-    """updateTask without expectedVersion costs the viewer check and one UPDATE ... RETURNING:
-    no read before the write, so nothing can change in between."""
+async def test_update_is_a_locked_read_one_update_and_its_audit_row(
+    graphql, viewer, settings, sql_statements
+):
+    """updateTask costs the viewer check, then in one transaction a read of the task that
+    locks it (PostgreSQL: FOR UPDATE; the audit row's old values), one UPDATE ... RETURNING and
+    the audit INSERT: nothing can change between the read and the write."""
     _user, token = viewer
     task = await create(graphql, token)
     sql_statements.reset()
@@ -437,7 +440,10 @@ async def test_update_without_expected_version_is_one_statement(graphql, viewer,
     )
     assert body["data"]["updateTask"]["version"] == 2
     statements = [s.lstrip().split(" ", 1)[0].upper() for s in sql_statements.statements]
-    assert statements == ["SELECT", "UPDATE"]
+    assert statements == ["SELECT", "SELECT", "UPDATE", "INSERT"]
+    if settings.database.dialect == "postgres":
+        assert " FOR UPDATE" in sql_statements.statements[1]
+    assert "audit_events" in sql_statements.statements[3]
 
 
 @pytest.mark.parametrize("due_at", ["tomorrow", "2030-13-01T00:00:00Z", "31/01/2030 17:00"])
