@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 
 from resolvers.datetimes import parse_datetime_input
+from schema.audit import AuditQuery
 from schema.auth import AuthMutation, password_field_limit
 from schema.server_info import ServerInfoQuery
 from schema.task_operations import TaskMutation, TaskQuery
@@ -22,7 +23,7 @@ from schema.users import UserMutation, UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, UserListQuery, TaskQuery, ServerInfoQuery):
+class Query(UserQuery, UserListQuery, TaskQuery, ServerInfoQuery, AuditQuery):
     pass
 
 

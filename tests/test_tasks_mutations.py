@@ -166,13 +166,29 @@ async def test_concurrent_creates_with_one_key_and_two_inputs(graphql, viewer):
 
 
 async def test_a_retry_after_the_task_changed_returns_it_as_it_is(graphql, viewer):
-    """Once the task was changed, the input that created it is unknown: a retry with its key
-    returns the task as it is now rather than a conflict or a second task."""
+    """A retry with the key and the input that created the task returns the task as it is
+    now, also after it changed, rather than a conflict or a second task."""
     _user, token = viewer
     first = await create(graphql, token, clientMutationId="key-8")
     await graphql(UPDATE, {"id": first["id"], "input": {"title": "Renamed"}}, token=token)
     again = await create(graphql, token, clientMutationId="key-8")
     assert (again["id"], again["title"], again["version"]) == (first["id"], "Renamed", 2)
+    assert await task_models.Task.all().count() == 1
+
+
+async def test_a_key_reused_with_other_input_after_the_task_changed_is_a_conflict(graphql, viewer):
+    """The fingerprint of the creating input is stored with the task: once the task changed,
+    a retry with other input is still CONFLICT naming the key, even input equal to the task's
+    current values, and nothing is created."""
+    _user, token = viewer
+    first = await create(graphql, token, clientMutationId="key-9")
+    await graphql(UPDATE, {"id": first["id"], "input": {"title": "Renamed"}}, token=token)
+    for title in ("Something else", "Renamed"):
+        body = await graphql(
+            CREATE, {"input": {"title": title, "clientMutationId": "key-9"}}, token=token
+        )
+        assert error_of(body) == {"code": "CONFLICT", "field": "clientMutationId"}
+        assert '"key-9"' in body["errors"][0]["message"]
     assert await task_models.Task.all().count() == 1
 
 
