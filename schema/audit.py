@@ -14,7 +14,7 @@ from schema.pagination import PageInfo, given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
 
 
-@strawberry.enum(description="What an audit event records (names as in models.audit).")
+@strawberry.enum(description="What an audit event records.")
 class AuditAction(Enum):
     TASK_CREATED = "TASK_CREATED"
     TASK_UPDATED = "TASK_UPDATED"
@@ -93,8 +93,12 @@ class AuditEventConnection:
 
 @strawberry.input(description="Audit events matching all the given conditions.")
 class AuditEventFilter:
-    actor_id: strawberry.ID | None = strawberry.field(default=None, description="Made by.")
-    target_id: strawberry.ID | None = strawberry.field(default=None, description="About.")
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events made by this user."
+    )
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events about this task, user or session."
+    )
     action: AuditAction | None = None
     since: datetime | None = strawberry.field(
         default=None, description="At or after this instant (timezone required)."

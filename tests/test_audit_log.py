@@ -14,6 +14,7 @@ from tortoise import connections
 from models import audit as audit_models
 from models import users as user_models
 from models.users import Role
+from schema import audit as schema_audit
 from taskql.auth.tokens import decode_access_token
 from taskql.settings import Settings
 from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
@@ -455,3 +456,12 @@ async def test_the_audit_log_is_for_admins_only(graphql, settings):
         (bad_time, "filter.since"),
     ):
         assert body["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR", "field": field}
+
+
+def test_every_stored_action_has_its_graphql_name():
+    """The GraphQL AuditAction and AuditTargetType enums name every stored action and target
+    type (rows are mapped by name): a new action cannot reach auditEvents unmapped."""
+    assert {a.name for a in audit_models.AuditAction} == {a.name for a in schema_audit.AuditAction}
+    assert {t.name for t in audit_models.TargetType} == {
+        t.name for t in schema_audit.AuditTargetType
+    }
