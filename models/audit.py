@@ -4,7 +4,10 @@ Data functions that change rows call `record` inside their `in_transaction()` bl
 after the change: the row commits with the change or rolls back with it. Who asked (actor,
 request id, client address) comes from taskql.audit_context, set once per request.
 What changed is a list of {"field", "old", "new"}; a secret field (a password) appears only
-by name with "redacted": true, never with a value, a hash or a token.
+by name with "redacted": true, never with a value, a hash or a token. A task update or status
+change is written in one UPDATE with no read of the old row, so its entries name the fields
+set and give only the version's old and new value and the status's new value; a key left out
+means "not recorded", unlike a recorded null (models.task_audit.update_changes).
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ class AuditEvent(Model):
     action = fields.CharEnumField(AuditAction, max_length=40)
     target_type = fields.CharEnumField(TargetType, max_length=16)
     target_id = fields.UUIDField()
-    # [{"field": name, "old": value, "new": value}], or {"field": name, "redacted": true}.
+    # [{"field": name, "old": value, "new": value}], or {"field": name, "redacted": true};
+    # a task update leaves out the values it does not record ({"field": "title"}).
     changes: Any = fields.JSONField(default=list)
     request_id = fields.CharField(max_length=REQUEST_ID_LENGTH, null=True)
     client_address = fields.CharField(max_length=CLIENT_ADDRESS_LENGTH, null=True)

@@ -1,5 +1,5 @@
-"""What the task data functions write beside a change: the audit entry's fields and action,
-and the fingerprint that makes a createTask idempotency key stand for one input."""
+"""What the task data functions write beside a change: the audit entry's fields, changes and
+action, and the fingerprint that makes a createTask idempotency key stand for one input."""
 
 from __future__ import annotations
 
@@ -20,6 +20,27 @@ AUDITED_COLUMNS = (
     "completed_at",
     "version",
 )
+
+
+# Of the fields an update sets, those whose new value its audit entry records (not secret,
+# short). Other fields are named only: their values are in the task, not copied here.
+NEW_VALUE_RECORDED = frozenset({"status"})
+
+
+def update_changes(changes: Mapping[str, Any], new_version: int) -> list[audit.Change]:
+    """The audit entry of updateTask / setTaskStatus, built without reading the old row: the
+    fields the UPDATE set, in input order, as {"field"} (or {"field", "new"} for the status),
+    then {"field": "version", "old", "new"}. "old"/"new" absent means not recorded, unlike a
+    recorded null. The old version is new - 1: the UPDATE added exactly 1 under its row lock.
+    completed_at is not named: it follows status."""
+    entries: list[audit.Change] = [
+        {"field": name, "new": audit.plain(value)}
+        if name in NEW_VALUE_RECORDED
+        else {"field": name}
+        for name, value in changes.items()
+    ]
+    entries.append({"field": "version", "old": new_version - 1, "new": new_version})
+    return entries
 
 
 def update_action(changes: Mapping[str, Any]) -> audit.AuditAction:

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from models import audit
 from models.ids import new_id
 from models.sql import Sql
-from models.task_audit import AUDITED_COLUMNS, input_fingerprint, update_action
+from models.task_audit import AUDITED_COLUMNS, input_fingerprint, update_action, update_changes
 
 if TYPE_CHECKING:
     from models.users import User
@@ -352,26 +352,29 @@ async def update_task(
     changes: dict[str, Any],
     expected_version: int | None,
 ) -> TaskRow:
-    """Apply `changes` (column -> value) with an audit entry, in one transaction: read and lock
-    the row, one UPDATE ... RETURNING, one audit INSERT. Returns the new row.
+    """Apply `changes` (column -> value) in ONE UPDATE ... RETURNING and its audit INSERT, in
+    one transaction. Returns the new row.
 
-    The lock serialises concurrent writers of a row and each one adds 1 to the version it
+    The database serialises concurrent UPDATEs of a row and each one adds 1 to the version it
     finds, so without `expected_version` every writer applies (the last one's values win) and
-    no version is ever skipped or repeated. With it the locked row must be at
-    `expected_version` (and the UPDATE matches it too): compare-and-swap, of concurrent
-    writers exactly one wins. The old values of the audit entry need the row as it was, which
-    neither dialect's RETURNING gives (PostgreSQL only from version 18): hence the read.
-    completed_at follows status: set when it becomes DONE, cleared when it leaves DONE.
+    no version is ever skipped or repeated. With it the UPDATE also matches
+    `version = expected_version`: compare-and-swap, of concurrent writers exactly one wins.
+    No read precedes the write, so the audit entry names the fields set and the versions
+    (old = new - 1, exact under the UPDATE's row lock), not the old values
+    (models.task_audit.update_changes). Only when nothing matched does one read tell
+    NOT_FOUND from CONFLICT. completed_at follows status: set when it becomes DONE, cleared
+    when it leaves DONE.
     """
     if not changes:
         return _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
     async with in_transaction():
-        # The row as it is, locked until commit: the version check and the audit row's old
-        # values are of exactly the row this UPDATE changes.
-        before = _checked(await _locked_task(owner_scope, task_id), expected_version)
         row = await _apply_update(owner_scope, task_id, changes, expected_version)
-        await _audit(update_action(changes), row, audit.changed(before, row, AUDITED_COLUMNS))
-    return row
+        if row is not None:
+            await _audit(update_action(changes), row, update_changes(changes, row["version"]))
+            return row
+    # Nothing matched: the task is absent (or foreign), or at another version than expected.
+    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
+    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
 
 
 async def _apply_update(
@@ -379,7 +382,8 @@ async def _apply_update(
     task_id: uuid.UUID,
     changes: dict[str, Any],
     expected_version: int | None,
-) -> TaskRow:
+) -> TaskRow | None:
+    """The UPDATE ... RETURNING itself; None when no row matched."""
     sql = Sql()
     now = datetime.now(UTC)
     assignments = [f"{column} = {sql.param(value)}" for column, value in _stored(changes).items()]
@@ -400,11 +404,7 @@ async def _apply_update(
     columns = ", ".join((*LIST_COLUMNS, "description"))
     query = f"UPDATE tasks SET {', '.join(assignments)}{_where(where)} RETURNING {columns}"  # noqa: S608 - fixed parts
     rows = await _fetch(sql, query)
-    if rows:
-        return rows[0]
-    # Nothing matched: the task is absent (or foreign), or at another version than expected.
-    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
-    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
+    return rows[0] if rows else None
 
 
 def _checked(current: TaskRow | None, expected_version: int | None) -> TaskRow:
@@ -459,18 +459,6 @@ async def _get_by_client_mutation_id(
         f"SELECT {columns} FROM tasks WHERE owner_id = {sql.param(str(owner_id))}"  # noqa: S608
         f" AND client_mutation_id = {sql.param(client_mutation_id)}"
     )
-    rows = await _fetch(sql, query)
-    return rows[0] if rows else None
-
-
-async def _locked_task(owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> TaskRow | None:
-    """get_task, locking the row until the transaction ends (PostgreSQL; SQLite's writer
-    lock, which tortoise's transaction holds, already keeps every other statement out)."""
-    sql = Sql()
-    where = [f"id = {sql.param(str(task_id))}", *_scope_clause(sql, owner_scope)]
-    columns = ", ".join((*LIST_COLUMNS, "description"))
-    lock = " FOR UPDATE" if sql.postgres else ""
-    query = f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}{lock}"  # noqa: S608
     rows = await _fetch(sql, query)
     return rows[0] if rows else None
 

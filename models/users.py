@@ -110,7 +110,10 @@ async def _audited_update(
 ) -> User | None:
     """Change a user with an audit entry, in one transaction: read and lock the row (the old
     values), UPDATE, audit INSERT. `bump`: a new token epoch, so every token issued before
-    dies. Returns the user as changed, or None when there is no such user."""
+    dies. Returns the user as changed, or None when there is no such user.
+
+    Unlike a task update (one UPDATE, versions only), this keeps the locked read: user changes
+    are rare admin or account actions, and their entry is worth the old values."""
     async with in_transaction():
         user = await User.select_for_update().get_or_none(id=user_id)
         if user is None:

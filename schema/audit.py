@@ -41,8 +41,12 @@ class AuditTargetType(Enum):
 @strawberry.type(description="One field of a change, before and after.")
 class AuditFieldChange:
     field: str = strawberry.field(description="The column, e.g. title, status, role.")
-    old_value: JSON | None = strawberry.field(description="Before the change; null if none.")
-    new_value: JSON | None = strawberry.field(description="After the change; null if none.")
+    old_value: JSON | None = strawberry.field(
+        description="Before the change; null if none or not recorded (see AuditEvent.changes)."
+    )
+    new_value: JSON | None = strawberry.field(
+        description="After the change; null if none or not recorded (see AuditEvent.changes)."
+    )
     redacted: bool = strawberry.field(
         description="A secret (the password) that changed: its values are never recorded."
     )
@@ -57,7 +61,14 @@ class AuditEvent:
     action: AuditAction
     target_type: AuditTargetType
     target_id: strawberry.ID = strawberry.field(description="The task, user or session.")
-    changes: list[AuditFieldChange]
+    changes: list[AuditFieldChange] = strawberry.field(
+        description=(
+            "The fields the change set. Created and deleted tasks and changed users carry old"
+            " and new values. TASK_UPDATED and TASK_STATUS_CHANGED (one write, no read of the"
+            " old row) name the fields set with values null, except `status` (its new value)"
+            " and `version` (old and new): the task's values are in the task, not copied here."
+        )
+    )
     request_id: str | None = strawberry.field(description="The X-Request-Id of the request.")
     client_address: str | None = strawberry.field(description="The client's address.")
     created_at: datetime

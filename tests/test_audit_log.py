@@ -96,8 +96,9 @@ def expect_one(
 
 async def test_each_task_mutation_writes_one_row(graphql, settings, audit_rows):
     """createTask, updateTask, setTaskStatus and deleteTask each add exactly one row naming
-    the actor, the task, the changed fields with old and new values, the request id and the
-    client address."""
+    the actor, the task, the request id and the client address. A create or delete records
+    the fields' values; an update or status change (one UPDATE, no read of the old row) names
+    the fields it set, the old and new version, and the new status."""
     user, token = await signed_in_user(settings)
     await audit_rows.new()  # the factory's user.created row
     rid = {"X-Request-Id": "req-create"}
@@ -127,7 +128,11 @@ async def test_each_task_mutation_writes_one_row(graphql, settings, audit_rows):
         target=task_id,
         request_id="req-update",
     )
-    assert fields(row) == {"title": ("Audit me", "Audited"), "priority": (2, 3), "version": (1, 2)}
+    assert row.changes == [
+        {"field": "title"},
+        {"field": "priority"},
+        {"field": "version", "old": 1, "new": 2},
+    ]
 
     await graphql(
         SET_STATUS,
@@ -142,11 +147,22 @@ async def test_each_task_mutation_writes_one_row(graphql, settings, audit_rows):
         target=task_id,
         request_id="req-status",
     )
-    changed = fields(row)
-    assert changed["status"] == ("TODO", "DONE")
-    assert changed["completed_at"][0] is None
-    assert changed["completed_at"][1] is not None
-    assert changed["version"] == (2, 3)
+    assert row.changes == [
+        {"field": "status", "new": "DONE"},
+        {"field": "version", "old": 2, "new": 3},
+    ]
+
+    # updateTask setting the status (and more) records the new status the same way.
+    await graphql(
+        UPDATE, {"id": task_id, "input": {"title": "Back", "status": "TODO"}}, token=token
+    )
+    [row] = await audit_rows.new()
+    assert row.action is audit_models.AuditAction.TASK_UPDATED
+    assert row.changes == [
+        {"field": "title"},
+        {"field": "status", "new": "TODO"},
+        {"field": "version", "old": 3, "new": 4},
+    ]
 
     await graphql(DELETE, {"id": task_id}, token=token, headers={"X-Request-Id": "req-delete"})
     row = expect_one(
@@ -156,8 +172,8 @@ async def test_each_task_mutation_writes_one_row(graphql, settings, audit_rows):
         target=task_id,
         request_id="req-delete",
     )
-    assert fields(row)["title"] == ("Audited", None)
-    assert fields(row)["version"] == (3, None)
+    assert fields(row)["title"] == ("Back", None)
+    assert fields(row)["version"] == (4, None)
 
 
 async def test_user_mutations_write_one_row_each(graphql, settings, audit_rows):
@@ -326,17 +342,18 @@ async def test_a_write_that_fails_after_its_audit_insert_leaves_neither(
     graphql, settings, audit_rows
 ):
     """When the statement writing the audit row fails after the row was inserted (a trigger
-    raising AFTER INSERT), the whole transaction rolls back: the task keeps its title and
-    version and no audit row remains."""
+    raising AFTER INSERT of this task's update row), the whole transaction rolls back: the
+    task keeps its title and version and no audit row remains."""
     user, token = await signed_in_user(settings)
     task = (await graphql(CREATE, {"input": {"title": "Stays"}}, token=token))["data"]
     task_id = task["createTask"]["id"]
     await audit_rows.new()
     connection = connections.get("default")
     postgres = settings.database.dialect == "postgres"
-    await connection.execute_script(FAILING_TRIGGER["postgres" if postgres else "sqlite"])
+    dialect = "postgres" if postgres else "sqlite"
+    await connection.execute_script(FAILING_TRIGGER[dialect].format(task_id=task_id))
     try:
-        body = await graphql(UPDATE, {"id": task_id, "input": {"title": PROBE}}, token=token)
+        body = await graphql(UPDATE, {"id": task_id, "input": {"title": "Lost"}}, token=token)
     finally:
         await connection.execute_script(DROP_TRIGGER["postgres" if postgres else "sqlite"])
     assert code(body) == "INTERNAL_ERROR"
@@ -345,21 +362,23 @@ async def test_a_write_that_fails_after_its_audit_insert_leaves_neither(
         "query($id: ID!) { task(id: $id) { title version } }", {"id": task_id}, token=token
     )
     assert read["data"]["task"] == {"title": "Stays", "version": 1}
-    # The same update without the probe title goes through with its row.
+    # Without the trigger the same update goes through with its row.
     await graphql(UPDATE, {"id": task_id, "input": {"title": "Moved"}}, token=token)
     assert [row.action for row in await audit_rows.new()] == [audit_models.AuditAction.TASK_UPDATED]
     assert user.id is not None
 
 
-PROBE = "audit-rollback-probe"
+# Raises after inserting the audit row of an update of the one task (formatted with its id):
+# an update's row records no titles, so the probe matches the action and the target.
 FAILING_TRIGGER = {
-    "sqlite": f"""CREATE TRIGGER audit_probe AFTER INSERT ON audit_events
-        WHEN NEW.changes LIKE '%{PROBE}%'
+    "sqlite": """CREATE TRIGGER audit_probe AFTER INSERT ON audit_events
+        WHEN NEW.action = 'task.updated' AND NEW.target_id = '{task_id}'
         BEGIN SELECT RAISE(ABORT, 'probe'); END;""",
-    "postgres": f"""CREATE FUNCTION audit_probe() RETURNS trigger LANGUAGE plpgsql AS $$
+    "postgres": """CREATE FUNCTION audit_probe() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'probe'; END $$;
         CREATE TRIGGER audit_probe AFTER INSERT ON audit_events FOR EACH ROW
-        WHEN (NEW.changes::text LIKE '%{PROBE}%') EXECUTE FUNCTION audit_probe();""",
+        WHEN (NEW.action = 'task.updated' AND NEW.target_id = '{task_id}'::uuid)
+        EXECUTE FUNCTION audit_probe();""",
 }
 DROP_TRIGGER = {
     "sqlite": "DROP TRIGGER audit_probe;",
@@ -424,7 +443,8 @@ async def test_admins_page_through_the_audit_log(graphql, settings):
     assert len({node["id"] for node in seen}) == 6
     assert all(node["actorId"] == str(user.id) for node in seen)
     status = seen[0]["changes"]
-    assert {"field": "status", "oldValue": "TODO", "newValue": "DONE", "redacted": False} in status
+    assert {"field": "status", "oldValue": None, "newValue": "DONE", "redacted": False} in status
+    assert {"field": "version", "oldValue": 1, "newValue": 2, "redacted": False} in status
 
     by_target = await graphql(EVENTS, {"filter": {"targetId": ids[0]}}, token=token)
     actions = [e["node"]["action"] for e in by_target["data"]["auditEvents"]["edges"]]
