@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
+from models import audit
 from models import task_page_sql as page_sql
 from models.ids import new_id
 from models.sql import Sql
+from models.task_audit import AUDITED_COLUMNS, input_fingerprint, update_action, update_changes
 from models.task_values import (
     CLOSED_STATUSES,
     LIST_COLUMNS,
@@ -64,6 +67,9 @@ class Task(Model):
     version = fields.IntField(default=1)
     # Idempotency key of createTask: a retry with the same key returns the same task.
     client_mutation_id = fields.CharField(max_length=TASK_CLIENT_MUTATION_ID_MAX, null=True)
+    # SHA-256 of the cleaned input that made the task under that key: a retry with other input
+    # is refused, also after the task changed (models.task_audit.input_fingerprint).
+    client_mutation_fingerprint = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -218,42 +224,52 @@ async def create_task(
         "priority": int(priority),
         "due_at": page_sql.utc(due_at),
     }
+    fingerprint = input_fingerprint(given)
     if client_mutation_id is not None:
         existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
         if existing is not None:
-            return _same_input(existing, given), False
+            return _same_input(existing, given, fingerprint), False
     now = datetime.now(UTC)
     try:
-        task = await Task.create(
-            owner_id=owner_id,
-            title=title,
-            description=description,
-            status=status,
-            priority=priority,
-            due_at=page_sql.utc(due_at),
-            completed_at=now if status is Status.DONE else None,
-            client_mutation_id=client_mutation_id,
-        )
+        async with in_transaction():
+            task = await Task.create(
+                owner_id=owner_id,
+                title=title,
+                description=description,
+                status=status,
+                priority=priority,
+                due_at=page_sql.utc(due_at),
+                completed_at=now if status is Status.DONE else None,
+                client_mutation_id=client_mutation_id,
+                client_mutation_fingerprint=fingerprint if client_mutation_id else None,
+            )
+            row = _row_from_model(task)
+            await _audit(audit.AuditAction.TASK_CREATED, row, audit.created(_audited(row)))
     except IntegrityError:
         if client_mutation_id is None:
             raise
         existing = await _get_by_client_mutation_id(owner_id, client_mutation_id)
         if existing is None:
             raise
-        return _same_input(existing, given), False
-    return _row_from_model(task), True
+        return _same_input(existing, given, fingerprint), False
+    return row, True
 
 
-def _same_input(existing: TaskRow, given: dict[str, Any]) -> TaskRow:
+def _same_input(existing: TaskRow, given: dict[str, Any], fingerprint: str) -> TaskRow:
     """The task a key made, if `given` is what made it; IdempotencyKeyReusedError otherwise.
 
-    The input is not stored apart from the task, so it is compared with the task's columns
-    while the task is unchanged (version 1). Once changed, what created it is unknown and a
-    retry gets the task as it is now.
+    The fingerprint of the input that made it is stored with the task, so a retry with other
+    input is refused however the task changed since. Tasks made before fingerprints were
+    stored are compared with their columns while unchanged (version 1), as before.
     """
-    if existing["version"] == 1 and any(
-        existing[column] != value for column, value in given.items()
-    ):
+    stored = existing.pop("client_mutation_fingerprint", None)
+    if stored is not None:
+        differs = stored != fingerprint
+    else:
+        differs = existing["version"] == 1 and any(
+            existing[column] != value for column, value in given.items()
+        )
+    if differs:
         raise IdempotencyKeyReusedError(existing["client_mutation_id"])
     return existing
 
@@ -265,16 +281,38 @@ async def update_task(
     changes: dict[str, Any],
     expected_version: int | None,
 ) -> TaskRow:
-    """Apply `changes` (column -> value) in one UPDATE ... RETURNING and return the new row.
+    """Apply `changes` (column -> value) in ONE UPDATE ... RETURNING and its audit INSERT, in
+    one transaction. Returns the new row.
 
     The database serialises concurrent UPDATEs of a row and each one adds 1 to the version it
     finds, so without `expected_version` every writer applies (the last one's values win) and
     no version is ever skipped or repeated. With it the UPDATE also matches
     `version = expected_version`: compare-and-swap, of concurrent writers exactly one wins.
-    completed_at follows status: set when it becomes DONE, cleared when it leaves DONE.
+    No read precedes the write, so the audit entry names the fields set and the versions
+    (old = new - 1, exact under the UPDATE's row lock), not the old values
+    (models.task_audit.update_changes). Only when nothing matched does one read tell
+    NOT_FOUND from CONFLICT. completed_at follows status: set when it becomes DONE, cleared
+    when it leaves DONE.
     """
     if not changes:
         return _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
+    async with in_transaction():
+        row = await _apply_update(owner_scope, task_id, changes, expected_version)
+        if row is not None:
+            await _audit(update_action(changes), row, update_changes(changes, row["version"]))
+            return row
+    # Nothing matched: the task is absent (or foreign), or at another version than expected.
+    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
+    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
+
+
+async def _apply_update(
+    owner_scope: uuid.UUID | None,
+    task_id: uuid.UUID,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> TaskRow | None:
+    """The UPDATE ... RETURNING itself; None when no row matched."""
     sql = Sql()
     now = datetime.now(UTC)
     assignments = [f"{column} = {sql.param(value)}" for column, value in _stored(changes).items()]
@@ -297,11 +335,7 @@ async def update_task(
         f"UPDATE tasks SET {', '.join(assignments)}{page_sql.where_sql(where)} RETURNING {columns}"  # noqa: S608 - fixed parts
     )
     rows = await _fetch(sql, query)
-    if rows:
-        return rows[0]
-    # Nothing matched: the task is absent (or foreign), or at another version than expected.
-    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
-    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
+    return rows[0] if rows else None
 
 
 def _checked(current: TaskRow | None, expected_version: int | None) -> TaskRow:
@@ -328,14 +362,19 @@ async def delete_task(
     *, owner_scope: uuid.UUID | None, task_id: uuid.UUID, expected_version: int | None = None
 ) -> None:
     """Delete in one statement; with `expected_version`, only a task still at that version."""
-    query = Task.filter(id=task_id)
-    if owner_scope is not None:
-        query = query.filter(owner_id=owner_scope)
-    if expected_version is not None:
-        query = query.filter(version=expected_version)
-    if not await query.delete():
-        _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
-        raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
+    async with in_transaction():
+        sql = Sql()
+        where = [f"id = {sql.param(str(task_id))}", *page_sql.scope_clause(sql, owner_scope)]
+        if expected_version is not None:
+            where.append(f"version = {sql.param(expected_version)}")
+        columns = ", ".join((*LIST_COLUMNS, "description"))
+        query = f"DELETE FROM tasks{page_sql.where_sql(where)} RETURNING {columns}"  # noqa: S608
+        rows = await _fetch(sql, query)
+        if rows:
+            await _audit(audit.AuditAction.TASK_DELETED, rows[0], audit.deleted(_audited(rows[0])))
+            return
+    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
+    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
 
 
 async def bulk_create_tasks(*, tasks: Sequence[Task], batch_size: int = 500) -> None:
@@ -347,13 +386,23 @@ async def _get_by_client_mutation_id(
     owner_id: uuid.UUID, client_mutation_id: str
 ) -> TaskRow | None:
     sql = Sql()
-    columns = ", ".join((*LIST_COLUMNS, "description"))
+    columns = ", ".join((*LIST_COLUMNS, "description", "client_mutation_fingerprint"))
     query = (
         f"SELECT {columns} FROM tasks WHERE owner_id = {sql.param(str(owner_id))}"  # noqa: S608
         f" AND client_mutation_id = {sql.param(client_mutation_id)}"
     )
     rows = await _fetch(sql, query)
     return rows[0] if rows else None
+
+
+def _audited(row: TaskRow) -> dict[str, Any]:
+    return {column: row[column] for column in ("owner_id", *AUDITED_COLUMNS)}
+
+
+async def _audit(action: audit.AuditAction, row: TaskRow, changes: list[audit.Change]) -> None:
+    await audit.record(
+        action, target_type=audit.TargetType.TASK, target_id=row["id"], changes=changes
+    )
 
 
 async def _fetch(sql: Sql, query: str) -> list[TaskRow]:

@@ -9,7 +9,9 @@ from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
+from models import audit
 from models.ids import new_id
 from models.sql import Sql
 
@@ -56,12 +58,15 @@ async def create(
     *, email: str, display_name: str, password_hash: str, role: Role = Role.USER
 ) -> User:
     try:
-        return await User.create(
-            email=normalise_email(email),
-            display_name=display_name,
-            password_hash=password_hash,
-            role=role,
-        )
+        async with in_transaction():
+            user = await User.create(
+                email=normalise_email(email),
+                display_name=display_name,
+                password_hash=password_hash,
+                role=role,
+            )
+            await _audit(audit.AuditAction.USER_CREATED, user, audit.created(_audited(user)))
+            return user
     except IntegrityError as error:
         # The existence check ran first; this is the race of two registrations at once.
         raise EmailTaken from error
@@ -74,27 +79,65 @@ async def set_password_hash(*, user_id: uuid.UUID, password_hash: str) -> None:
 
 async def change_password(*, user_id: uuid.UUID, password_hash: str) -> User | None:
     """New password and a new token epoch, so every token issued before dies."""
-    return await _update_and_bump(user_id, password_hash=password_hash)
+    action = audit.AuditAction.USER_PASSWORD_CHANGED
+    return await _audited_update(user_id, action, bump=True, password_hash=password_hash)
 
 
 async def set_role(*, user_id: uuid.UUID, role: Role) -> User | None:
-    return await _update_and_bump(user_id, role=role)
+    action = audit.AuditAction.USER_ROLE_CHANGED
+    return await _audited_update(user_id, action, bump=True, role=role)
 
 
 async def set_active(*, user_id: uuid.UUID, active: bool) -> User | None:
-    return await _update_and_bump(user_id, is_active=active)
+    action = audit.AuditAction.USER_REACTIVATED if active else audit.AuditAction.USER_DEACTIVATED
+    return await _audited_update(user_id, action, bump=True, is_active=active)
 
 
 async def set_display_name(*, user_id: uuid.UUID, display_name: str) -> User | None:
-    await User.filter(id=user_id).update(display_name=display_name, updated_at=_now())
-    return await get_by_id(user_id=user_id)
+    action = audit.AuditAction.USER_UPDATED
+    return await _audited_update(user_id, action, bump=False, display_name=display_name)
 
 
-async def _update_and_bump(user_id: uuid.UUID, **values: object) -> User | None:
-    updated = await User.filter(id=user_id).update(
-        **values, token_epoch=F("token_epoch") + 1, updated_at=_now()
+# Columns an audit entry of a user reports; the password appears by name only, as redacted.
+AUDITED_COLUMNS = ("email", "display_name", "role", "is_active")
+SECRET_COLUMNS = {"password_hash": "password"}
+
+
+async def _audited_update(
+    user_id: uuid.UUID, action: audit.AuditAction, *, bump: bool, **values: Any
+) -> User | None:
+    """Change a user with an audit entry, in one transaction: read and lock the row (the old
+    values), UPDATE, audit INSERT. `bump`: a new token epoch, so every token issued before
+    dies. Returns the user as changed, or None when there is no such user.
+
+    Unlike a task update (one UPDATE, versions only), this keeps the locked read: user changes
+    are rare admin or account actions, and their entry is worth the old values."""
+    async with in_transaction():
+        user = await User.select_for_update().get_or_none(id=user_id)
+        if user is None:
+            return None
+        before, now = _audited(user), _now()
+        epoch = {"token_epoch": F("token_epoch") + 1} if bump else {}
+        await User.filter(id=user_id).update(**values, **epoch, updated_at=now)
+        # The row is locked: what it holds now is the read row with these values applied.
+        for column, value in values.items():
+            setattr(user, column, value)
+        user.token_epoch += 1 if bump else 0
+        user.updated_at = now
+        changes = audit.changed(before, _audited(user), AUDITED_COLUMNS)
+        changes += [audit.redacted(SECRET_COLUMNS[c]) for c in values if c in SECRET_COLUMNS]
+        await _audit(action, user, changes)
+        return user
+
+
+def _audited(user: User) -> dict[str, Any]:
+    return {column: getattr(user, column) for column in AUDITED_COLUMNS}
+
+
+async def _audit(action: audit.AuditAction, user: User, changes: list[audit.Change]) -> None:
+    await audit.record(
+        action, target_type=audit.TargetType.USER, target_id=user.id, changes=changes
     )
-    return await get_by_id(user_id=user_id) if updated else None
 
 
 def _now() -> datetime:

@@ -19,6 +19,9 @@ from graphql import (
 from resolvers.context import Info
 from taskql.graphql_internals import raw_info
 
+# The names whose values are signed cursors (an HMAC each).
+CURSOR_NAMES = frozenset({"cursor", "startCursor", "endCursor"})
+
 
 def selected_names(info: Info) -> frozenset[str]:
     """The names of the fields selected anywhere below this field (nested ones included).

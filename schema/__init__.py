@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 
 from resolvers.datetimes import parse_datetime_input
+from schema.audit import AuditQuery
 from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
 from schema.server_info import ServerInfoQuery
@@ -24,7 +25,7 @@ from schema.users.queries import UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, TaskQuery, ServerInfoQuery):
+class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery):
     pass
 
 

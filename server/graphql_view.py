@@ -28,6 +28,7 @@ from server.authenticate import authenticate
 from server.graphiql import graphiql_response
 from server.graphql_errors import classify
 from server.http_errors import json_error, service_unavailable
+from taskql import audit_context
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from taskql.errors import ErrorCode, ServiceUnavailable
@@ -64,6 +65,12 @@ class TaskQLView(GraphQLView[Context, None]):
             raise ServiceUnavailable(f"{problem}; the service cannot answer until it is migrated.")
         if viewer.user_id is not None:
             request[USER_ID] = str(viewer.user_id)
+        # Who asks, for the audit rows this request's writes add (models/audit.py).
+        audit_context.begin_request(
+            actor_id=viewer.user_id,
+            request_id=request.get(REQUEST_ID),
+            client_address=request.remote,
+        )
         return Context(
             request=request,
             response=response,

@@ -31,7 +31,7 @@ from taskql.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Children first, so plain DELETEs respect the foreign keys on SQLite as on PostgreSQL.
-TABLES = ("tasks", "refresh_tokens", "sessions", "login_failures", "users")
+TABLES = ("audit_events", "tasks", "refresh_tokens", "sessions", "login_failures", "users")
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 

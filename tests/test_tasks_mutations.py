@@ -166,13 +166,29 @@ async def test_concurrent_creates_with_one_key_and_two_inputs(graphql, viewer):
 
 
 async def test_a_retry_after_the_task_changed_returns_it_as_it_is(graphql, viewer):
-    """Once the task was changed, the input that created it is unknown: a retry with its key
-    returns the task as it is now rather than a conflict or a second task."""
+    """A retry with the key and the input that created the task returns the task as it is
+    now, also after it changed, rather than a conflict or a second task."""
     _user, token = viewer
     first = await create(graphql, token, clientMutationId="key-8")
     await graphql(UPDATE, {"id": first["id"], "input": {"title": "Renamed"}}, token=token)
     again = await create(graphql, token, clientMutationId="key-8")
     assert (again["id"], again["title"], again["version"]) == (first["id"], "Renamed", 2)
+    assert await task_models.Task.all().count() == 1
+
+
+async def test_a_key_reused_with_other_input_after_the_task_changed_is_a_conflict(graphql, viewer):
+    """The fingerprint of the creating input is stored with the task: once the task changed,
+    a retry with other input is still CONFLICT naming the key, even input equal to the task's
+    current values, and nothing is created."""
+    _user, token = viewer
+    first = await create(graphql, token, clientMutationId="key-9")
+    await graphql(UPDATE, {"id": first["id"], "input": {"title": "Renamed"}}, token=token)
+    for title in ("Something else", "Renamed"):
+        body = await graphql(
+            CREATE, {"input": {"title": title, "clientMutationId": "key-9"}}, token=token
+        )
+        assert error_of(body) == {"code": "CONFLICT", "field": "clientMutationId"}
+        assert '"key-9"' in body["errors"][0]["message"]
     assert await task_models.Task.all().count() == 1
 
 
@@ -426,18 +442,57 @@ async def test_delete_with_a_stale_version_is_a_conflict_and_keeps_the_task(grap
     assert await task_models.Task.filter(id=task["id"]).count() == 0
 
 
-async def test_update_without_expected_version_is_one_statement(graphql, viewer, sql_statements):
-    """updateTask without expectedVersion costs the viewer check and one UPDATE ... RETURNING:
-    no read before the write, so nothing can change in between."""
+def verbs(statements: list[str]) -> list[str]:
+    return [s.lstrip().split(" ", 1)[0].upper() for s in statements]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (UPDATE, {"input": {"title": "one", "status": "DONE"}}),
+        (UPDATE, {"input": {"title": "one"}, "version": 1}),
+        (SET_STATUS, {"status": "DONE"}),
+        (SET_STATUS, {"status": "DONE", "version": 1}),
+    ],
+    ids=["update", "update-expected-version", "status", "status-expected-version"],
+)
+async def test_a_task_write_is_one_update_and_its_audit_insert(
+    graphql, viewer, sql_statements, query, variables
+):
+    """updateTask and setTaskStatus, with or without expectedVersion, cost the viewer check,
+    ONE UPDATE ... SET version = version + 1 ... RETURNING (no read before it, so nothing can
+    change in between) and the audit row's INSERT, nothing else."""
     _user, token = viewer
     task = await create(graphql, token)
     sql_statements.reset()
-    body = await graphql(
-        UPDATE, {"id": task["id"], "input": {"title": "one", "status": "DONE"}}, token=token
-    )
-    assert body["data"]["updateTask"]["version"] == 2
-    statements = [s.lstrip().split(" ", 1)[0].upper() for s in sql_statements.statements]
-    assert statements == ["SELECT", "UPDATE"]
+    body = await graphql(query, {"id": task["id"], **variables}, token=token)
+    assert "errors" not in body, body
+    statements = sql_statements.statements
+    assert verbs(statements) == ["SELECT", "UPDATE", "INSERT"]
+    assert "version = version + 1" in statements[1]
+    assert "RETURNING" in statements[1]
+    assert "audit_events" in statements[2]
+
+
+@pytest.mark.parametrize("query", [UPDATE, SET_STATUS])
+async def test_a_task_write_that_matches_nothing_reads_once_and_writes_no_audit_row(
+    graphql, viewer, sql_statements, query
+):
+    """When the UPDATE matches nothing (a stale expectedVersion, an unknown task), one read
+    decides CONFLICT or NOT_FOUND, and no audit row is inserted."""
+    _user, token = viewer
+    task = await create(graphql, token)
+    variables = {"input": {"title": "x"}, "status": "DONE"}
+    wanted = {k: v for k, v in variables.items() if f"${k}" in query}
+    cases = [
+        (task["id"], {"code": "CONFLICT", "currentVersion": 1}),
+        ("00000000-0000-4000-8000-000000000000", {"code": "NOT_FOUND"}),
+    ]
+    for task_id, error in cases:
+        sql_statements.reset()
+        body = await graphql(query, {"id": task_id, "version": 7, **wanted}, token=token)
+        assert error_of(body) == error
+        assert verbs(sql_statements.statements) == ["SELECT", "UPDATE", "SELECT"]
 
 
 @pytest.mark.parametrize("due_at", ["tomorrow", "2030-13-01T00:00:00Z", "31/01/2030 17:00"])

@@ -78,7 +78,7 @@ async def login(info: Info, *, email: str, password: str) -> TokenPair:
         raise AccountDisabled
     await _upgrade_hash(work, user, password)
     log.info("login succeeded", user_id=str(user.id))
-    return await sessions.start_session(user, auth, SessionOrigin.of(info.context.request))
+    return await sessions.sign_in(user, auth, SessionOrigin.of(info.context.request))
 
 
 async def _checked(attempt: rate_limit.PasswordAttempt, check: Awaitable[T]) -> T:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
+from tortoise.transactions import in_transaction
 
+from models import audit
 from models import credentials as credential_models
 from models import users as user_models
 from models.credentials import RevokeReason
@@ -41,6 +43,7 @@ class TokenPair:
     access: AccessToken
     refresh_token: str
     user: user_models.User
+    session_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,25 @@ async def start_session(
     return await _issue_pair(user, auth, session_id=session_id, expires_at=expires_at)
 
 
+async def sign_in(
+    user: user_models.User, auth: AuthSettings, origin: SessionOrigin | None = None
+) -> TokenPair:
+    """start_session for a login: the session, its refresh token and the audit entry commit
+    together. The actor is the user signing in (the request itself is anonymous)."""
+    async with in_transaction():
+        pair = await start_session(user, auth, origin)
+        await _audit_session(audit.AuditAction.LOGIN, pair.session_id, actor_id=user.id)
+    return pair
+
+
+async def _audit_session(
+    action: audit.AuditAction, session_id: uuid.UUID, *, actor_id: uuid.UUID | None
+) -> None:
+    await audit.record(
+        action, target_type=audit.TargetType.SESSION, target_id=session_id, actor_id=actor_id
+    )
+
+
 async def rotate(refresh_token: str, auth: AuthSettings) -> TokenPair:
     now = datetime.now(UTC)
     token_hash = hash_refresh_token(refresh_token)
@@ -93,12 +115,17 @@ async def _revoke_if_reused(token_hash: str, now: datetime) -> None:
         return  # unknown, expired or of a revoked session: refused, nothing more to end
     # Spent before: whoever holds the session now may be an attacker. End it for everyone,
     # the winner of a concurrent refresh included (its new tokens carry the same session).
-    revoked = await credential_models.revoke_session(
-        session_id=row.family_id,
-        user_id=row.user_id,
-        now=now,
-        reason=RevokeReason.REFRESH_TOKEN_REUSED,
-    )
+    async with in_transaction():
+        revoked = await credential_models.revoke_session(
+            session_id=row.family_id,
+            user_id=row.user_id,
+            now=now,
+            reason=RevokeReason.REFRESH_TOKEN_REUSED,
+        )
+        if revoked:  # whoever presented it is unknown: no actor
+            await _audit_session(
+                audit.AuditAction.REFRESH_TOKEN_REUSED, row.family_id, actor_id=None
+            )
     if revoked:
         log.warning("refresh token reused; session revoked", session_id=str(row.family_id))
 
@@ -107,12 +134,17 @@ async def end_session(viewer: Viewer) -> None:
     """Logout: every access and refresh token of the viewer's session stops working."""
     if viewer.user_id is None or viewer.session_id is None:
         return
-    await credential_models.revoke_session(
-        session_id=viewer.session_id,
-        user_id=viewer.user_id,
-        now=datetime.now(UTC),
-        reason=RevokeReason.LOGOUT,
-    )
+    async with in_transaction():
+        revoked = await credential_models.revoke_session(
+            session_id=viewer.session_id,
+            user_id=viewer.user_id,
+            now=datetime.now(UTC),
+            reason=RevokeReason.LOGOUT,
+        )
+        if revoked:
+            await _audit_session(
+                audit.AuditAction.LOGOUT, viewer.session_id, actor_id=viewer.user_id
+            )
 
 
 async def end_all_sessions(user_id: uuid.UUID, *, reason: RevokeReason) -> None:
@@ -139,7 +171,7 @@ async def _issue_pair(
         token_epoch=user.token_epoch,
         session_id=session_id,
     )
-    return TokenPair(access=access, refresh_token=refresh_token, user=user)
+    return TokenPair(access=access, refresh_token=refresh_token, user=user, session_id=session_id)
 
 
 def _refresh_expiry(auth: AuthSettings) -> datetime:
