@@ -281,11 +281,11 @@ def _unavailable(error: BaseException | None) -> bool:
 
 def _require_operation_name_for_several(request: web.Request, query: str) -> None:
     """operationName must be given when the document holds several operations (strawberry
-    would quietly run the first). The parse is the app's cached one; a syntax error is left
-    for strawberry to report as usual."""
+    would quietly run the first). The parse is the app's cached one; a document that does
+    not parse is left for strawberry's own parse to report as usual."""
     try:
         document = request.app[DOCUMENTS].parse(query)
-    except GraphQLError:
+    except Exception:  # noqa: BLE001 - reported by the parse that follows
         return
     operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
     if operations > 1:
