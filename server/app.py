@@ -99,6 +99,7 @@ def create_app(
     )
     view = TaskQLView(
         schema=schema,
+        graphql_settings=settings.graphql,
         graphql_ide="graphiql" if settings.server.graphiql else None,
         allowed_origins=settings.server.cors_origins,
         # Nothing to subscribe to: without protocols every WebSocket handshake is refused.

@@ -7,11 +7,13 @@ from typing import Any, cast
 
 import orjson
 from aiohttp import web
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
@@ -26,13 +28,26 @@ from server.app_keys import (
 )
 from server.authenticate import authenticate
 from server.graphiql import graphiql_response
+from server.graphql_documents import DOCUMENTS
 from server.graphql_errors import classify
+from server.graphql_http import (
+    EXCHANGE,
+    GRAPHQL_RESPONSE_JSON,
+    Exchange,
+    RequestRefused,
+    cache_control,
+    check_body,
+    check_content_type,
+    negotiate_media_type,
+    request_error_status,
+)
 from server.http_errors import json_error, service_unavailable
 from taskql import audit_context
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from taskql.errors import ErrorCode, ServiceUnavailable
 from taskql.metrics import note_operation, note_outcome
+from taskql.settings import GraphQLSettings
 
 
 class RecordOperationName(SchemaExtension):
@@ -49,6 +64,16 @@ class RecordOperationName(SchemaExtension):
 
 
 class TaskQLView(GraphQLView[Context, None]):
+    def __init__(self, *, graphql_settings: GraphQLSettings, **options: Any) -> None:
+        super().__init__(**options)
+        self.graphql_settings = graphql_settings
+        if graphql_settings.batching:
+            # strawberry refuses every array unless its batching config is set; our own
+            # policy (server.graphql_http.check_batch) has already applied the cap.
+            self.schema.config.batching_config = {
+                "max_operations": graphql_settings.max_batch_operations
+            }
+
     async def get_context(self, request: web.Request, response: web.StreamResponse) -> Context:
         # Runs before GraphQL: a database that is down or behind is answered here, as HTTP
         # 503, by __call__.
@@ -94,11 +119,72 @@ class TaskQLView(GraphQLView[Context, None]):
         return orjson.dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
+        # Only request bodies come here (GET parameters: parse_query_params): one object,
+        # or an array within the batching policy; anything else is a 400, not a 500.
         parsed = super().parse_json(data)
-        # Batching is off: anything but one JSON object is the client's mistake, not a 500.
-        if not isinstance(parsed, dict):
-            raise HTTPException(400, "The request body must be a JSON object.")
+        check_body(parsed, self.graphql_settings)
         return parsed
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        parsed = dict(params)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                try:
+                    parsed[name] = self.decode_json(parsed[name])
+                except orjson.JSONDecodeError as error:
+                    raise HTTPException(400, f"`{name}` is not valid JSON.") from error
+        return parsed
+
+    async def execute_operation(  # noqa: PLR0917
+        self,
+        request: web.Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: web.Response,
+    ) -> Any:
+        if not isinstance(request_data, list):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        request[EXCHANGE].batch = True
+        # Cost analysis hook (issue 12 item 2, built elsewhere as a validation rule): the cost
+        # limit applies to the batch as a whole. Sum the cost of every operation here, after
+        # each one's parse and validation and before the first runs, and refuse the whole
+        # batch with QUERY_TOO_COMPLEX (extensions.cost / maxCost) past graphql.max_cost.
+        # One after the other, in order (strawberry gathers them): a batch's mutations keep
+        # their order and a batch holds one request's share of the database, not N.
+        results = []
+        for data in request_data:
+            try:
+                result = await self.execute_single(
+                    request, request_adapter, sub_response, context, root_value, data
+                )
+            except HTTPException as error:
+                # One operation the request cannot run is that operation's error; the
+                # others (maybe mutations that already ran) still get their answers.
+                result = ExecutionResult(
+                    data=None,
+                    errors=[GraphQLError(error.reason, extensions={"code": "BAD_REQUEST"})],
+                )
+            results.append(result)
+        return results
+
+    async def execute_single(  # noqa: PLR0917
+        self,
+        request: web.Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: web.Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        if request_data.operation_name is None and isinstance(request_data.query, str):
+            _require_operation_name_for_several(request, request_data.query)
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
 
     async def process_result(
         self, request: web.Request, result: ExecutionResult
@@ -115,7 +201,15 @@ class TaskQLView(GraphQLView[Context, None]):
                 str((error.extensions or {}).get("code")) for error in result.errors
             )
             note_outcome((error.extensions or {}).get("code") for error in result.errors)
-        return process_result(result)
+        response = process_result(result)
+        exchange = request[EXCHANGE]
+        status = request_error_status(response)
+        exchange.request_errors.append(status)
+        exchange.any_errors = exchange.any_errors or bool(result.errors)
+        if status is not None and exchange.media_type == GRAPHQL_RESPONSE_JSON:
+            # Nothing executed: the specification's response has no `data` entry at all.
+            response.pop("data", None)
+        return response
 
     def create_response(
         self,
@@ -143,14 +237,60 @@ class TaskQLView(GraphQLView[Context, None]):
             # strawberry would accept the handshake (101) and only then close it; and the
             # limits middleware lets upgrades run without the request timeout. Refuse it.
             return json_error(400, "This endpoint does not accept WebSocket connections.")
+        response = await self._answer(request)
+        exchange = request.get(EXCHANGE)
+        if exchange is None:  # the IDE page, or refused before negotiation
+            return response
+        if response.content_type == "application/json":
+            response.content_type = exchange.media_type
+            if (
+                exchange.media_type == GRAPHQL_RESPONSE_JSON
+                and not exchange.batch
+                and exchange.request_errors
+                and (status := exchange.request_errors[0]) is not None
+            ):
+                response.set_status(status)
+        response.headers["Cache-Control"] = cache_control(
+            request, exchange, response.status, self.graphql_settings.get_cache_max_age_seconds
+        )
+        if request.method == "GET":
+            # The answer depends on these request headers: a cache must key on them.
+            response.headers["Vary"] = ", ".join(
+                filter(
+                    None, (response.headers.get("Vary"), "Accept, Accept-Encoding, Authorization")
+                )
+            )
+        return response
+
+    async def _answer(self, request: web.Request) -> web.Response:
         try:
-            return await self.run(request=request)
+            return await self._run_negotiated(request)
+        except RequestRefused as error:
+            return json_error(
+                error.status, error.message, headers=error.headers, extensions=error.extensions
+            )
         except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                # GET only reads; the specification's answer names the method that writes.
+                return json_error(405, error.reason, headers={"Allow": "POST"})
             return json_error(error.status_code, error.reason)
         except StrawberryGraphQLError as error:
             return json_error(400, error.message)
         except ServiceUnavailable as error:
             return service_unavailable(error.message)
+
+    async def _run_negotiated(self, request: web.Request) -> web.Response:
+        if self.should_render_graphql_ide(self.request_adapter_class(request)):
+            return cast("web.Response", await self.run(request=request))  # 404 when off
+        media_type = negotiate_media_type(request.headers.get("Accept"))
+        if media_type is None:
+            raise RequestRefused(
+                406, f"Accept {GRAPHQL_RESPONSE_JSON} or application/json: nothing else is served."
+            )
+        request[EXCHANGE] = Exchange(media_type=media_type)
+        if request.method == "POST":
+            check_content_type(request.headers.get("Content-Type"))
+        return cast("web.Response", await self.run(request=request))
 
 
 def _asks_for_websocket(request: web.Request) -> bool:
@@ -159,3 +299,18 @@ def _asks_for_websocket(request: web.Request) -> bool:
 
 def _unavailable(error: BaseException | None) -> bool:
     return error is not None and is_database_unavailable(error)
+
+
+def _require_operation_name_for_several(request: web.Request, query: str) -> None:
+    """operationName must be given when the document holds several operations (strawberry
+    would quietly run the first). The parse is the app's cached one; a document that does
+    not parse is left for strawberry's own parse to report as usual."""
+    try:
+        document = request.app[DOCUMENTS].parse(query)
+    except Exception:  # noqa: BLE001 - reported by the parse that follows
+        return
+    operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    if operations > 1:
+        raise HTTPException(
+            400, "Must provide operationName if the document contains multiple operations."
+        )

@@ -103,6 +103,14 @@ class GraphQLSettings:
     # __schema / __type answered (off in production), and "Did you mean" hints in errors.
     introspection: bool
     field_suggestions: bool
+    # --- GraphQL over HTTP (issue 12): batching policy and GET caching ---
+    # A JSON array of operations in one POST runs each (off: the array is refused), at most
+    # max_batch_operations of them.
+    batching: bool = False
+    max_batch_operations: int = 10
+    # max-age of a successful anonymous GET query (Cache-Control: public); 0 lets caches keep
+    # it only to revalidate. Mutations, errors, POST and signed-in answers are never cached.
+    get_cache_max_age_seconds: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +271,11 @@ def _build(env: str, raw: Any) -> Settings:
             ),
             introspection=_bool(graphql, "graphql.introspection"),
             field_suggestions=_bool(graphql, "graphql.field_suggestions"),
+            batching=_bool(graphql, "graphql.batching"),
+            max_batch_operations=_int(graphql, "graphql.max_batch_operations", low=1, high=100),
+            get_cache_max_age_seconds=_int(
+                graphql, "graphql.get_cache_max_age_seconds", low=0, high=86400
+            ),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(

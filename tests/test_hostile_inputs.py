@@ -476,11 +476,13 @@ async def test_repeated_fields_in_a_fragment_no_operation_spreads_are_refused(cl
 
 
 async def test_many_operations_in_one_document_run_only_the_named_one(client):
-    """Hundreds of operations in one document: one operation runs (the named one; strawberry
-    picks the first when none is named), never all of them."""
+    """Hundreds of operations in one document: the named one runs, never all of them; with
+    no operationName the request is refused (GraphQL over HTTP), not the first one run."""
     query = " ".join(f"query Q{i} {{ __typename }}" for i in range(300))
     assert await post(client, query, operationName="Q7") == {"data": {"__typename": "Query"}}
-    assert await post(client, query) == {"data": {"__typename": "Query"}}
+    response = await client.post("/graphql", json={"query": query})
+    assert response.status == 400
+    assert "operationName" in (await response.json())["errors"][0]["message"]
     response = await client.post("/graphql", json={"query": query, "operationName": "Q300"})
     assert response.status == 400
     assert codes(await response.json()) == {"BAD_REQUEST"}

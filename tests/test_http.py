@@ -181,9 +181,10 @@ async def test_queries_run_over_get(client):
 
 
 async def test_mutations_are_refused_over_get(client):
-    """GET is for queries only: a mutation over GET is a 400, and nothing runs."""
+    """GET is for queries only: a mutation over GET is a 405 naming POST, and nothing runs."""
     response = await client.get("/graphql", params={"query": "mutation { logout }"})
-    assert response.status == 400
+    assert response.status == 405
+    assert response.headers["Allow"] == "POST"
     error = (await response.json())["errors"][0]
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert "GET" in error["message"]
