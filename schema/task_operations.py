@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import tasks as task_resolvers
 from resolvers.context import Info
+from schema.cost import PAGE
 from schema.pagination import given
 from schema.permissions import IsAuthenticated, requires
 from schema.tasks import (
@@ -36,6 +37,7 @@ class TaskQuery:
         "graphql.page_size_default (20) when omitted; `after` takes a cursor of this list in "
         "the same order.",
         extensions=requires(IsAuthenticated()),
+        directives=[PAGE],
     )
     async def tasks(
         self,

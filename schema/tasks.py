@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from schema.cost import Cost
 from schema.pagination import OrderDirection, PageInfo
 from taskql.string_inputs import text_rule
 
@@ -84,7 +85,9 @@ class TaskConnection:
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(
-        description="Tasks matching the filter over all pages; costs one COUNT when selected."
+        description="Tasks matching the filter over all pages; costs one COUNT when selected.",
+        # A COUNT over every matching row, not just one page.
+        directives=[Cost(weight=10)],
     )
     async def total_count(self) -> int:
         return await self.count()

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers import user_connection as user_connection_resolvers
 from resolvers.context import Info
+from schema.cost import PAGE
 from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
 from schema.user_connection import UserConnection
@@ -16,6 +17,7 @@ class UserListQuery:
     @strawberry.field(
         description="Admin only: every user, newest first (createdAt, then id, descending).",
         extensions=requires(IsAuthenticated(), IsAdmin()),
+        directives=[PAGE],
     )
     async def users(
         self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET

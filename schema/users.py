@@ -13,6 +13,7 @@ import strawberry
 from resolvers import tasks as task_resolvers
 from resolvers import users as user_resolvers
 from resolvers.context import Info
+from schema.cost import PAGE, Cost
 from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, may_read_email, requires
 from schema.tasks import TaskConnection, TaskCounts, TaskFilter, TaskOrder
@@ -50,7 +51,8 @@ class User:
 
     @strawberry.field(
         description="This user's tasks, a page at a time (arguments as Query.tasks). Only "
-        "your own tasks unless you are an admin."
+        "your own tasks unless you are an admin.",
+        directives=[PAGE],
     )
     def tasks(
         self,
@@ -75,7 +77,11 @@ class User:
         )
         return cast("TaskConnection", loading)
 
-    @strawberry.field(description="How many tasks this user has in each status.")
+    @strawberry.field(
+        description="How many tasks this user has in each status.",
+        # A grouped count over the user's tasks (batched for a list of users).
+        directives=[Cost(weight=5)],
+    )
     async def task_counts(self, info: Info) -> TaskCounts:
         return await task_resolvers.user_task_counts(info, self.id)
 

@@ -18,6 +18,7 @@ from schema import build_schema
 from server.app_keys import DATABASE_MONITOR, DATABASE_READY, SETTINGS
 from server.background import in_background
 from server.graphiql import add_graphiql_routes
+from server.graphql_cost_limits import cost_limits_extension, set_up_costs
 from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
 from server.graphql_execution import PlainFieldExecutor
 from server.graphql_view import RecordOperationName, TaskQLView
@@ -28,6 +29,7 @@ from server.malformed_requests import filter_malformed_requests
 from server.middlewares import compression, limits, request_context
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor
+from taskql.graphql_internals import graphql_core_schema
 from taskql.logging import get_logger
 from taskql.settings import Settings
 from taskql.string_inputs import guard_string_inputs
@@ -61,11 +63,13 @@ def create_app(
 
     app[DOCUMENTS] = QueryDocuments(settings.graphql)
     schema = schema_factory(
-        extensions=_schema_extensions(app[DOCUMENTS]),
+        # The cost limits run after the cached validation: they cost only valid documents.
+        extensions=[*_schema_extensions(app[DOCUMENTS]), cost_limits_extension(app)],
         execution_context_class=(
             PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor
         ),
     )
+    set_up_costs(app, graphql_core_schema(schema))
     guard_string_inputs(
         schema._schema,  # noqa: SLF001 - strawberry's graphql-core schema
         max_length=settings.graphql.max_string_length,
@@ -127,7 +131,7 @@ class QuietPlainFieldExecutor(PlainFieldExecutor):
 def _allow_cors(app: web.Application, settings: Settings, routes: list[web.AbstractRoute]) -> None:
     options = aiohttp_cors.ResourceOptions(  # type: ignore[no-untyped-call]
         allow_credentials=False,
-        allow_headers=("Content-Type", "Authorization", "X-Request-Id"),
+        allow_headers=("Content-Type", "Authorization", "X-Request-Id", "X-TaskQL-Cost"),
         expose_headers=("X-Request-Id",),
         max_age=600,
     )

@@ -102,6 +102,25 @@ class GraphQLSettings:
     # __schema / __type answered (off in production), and "Did you mean" hints in errors.
     introspection: bool
     field_suggestions: bool
+    # --- query cost (server/graphql_cost.py) ---
+    # An operation costing more is QUERY_TOO_COMPLEX before anything runs.
+    max_cost: int = 5000
+    # extensions.cost on every answer (else only when the request sends X-TaskQL-Cost: 1).
+    report_cost: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitSettings:
+    """Per-viewer query cost budgets (taskql/cost_budget.py)."""
+
+    # Points a viewer may spend per window (token bucket, refilled continuously); 0: off.
+    cost_budget: int
+    cost_window_seconds: float
+    # "memory" (this process; SQLite with one worker only) or "redis" (shared by instances).
+    backend: str
+    redis_url: str = field(repr=False)
+    # Prepended to every Redis key, so several apps (or test runs) can share one Redis.
+    key_prefix: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +168,7 @@ class Settings:
     logging: LoggingSettings
     graphql: GraphQLSettings
     auth: AuthSettings
+    ratelimit: RateLimitSettings
 
     @property
     def is_production(self) -> bool:
@@ -230,8 +250,11 @@ def _build(env: str, raw: Any) -> Settings:
             ),
             introspection=_bool(graphql, "graphql.introspection"),
             field_suggestions=_bool(graphql, "graphql.field_suggestions"),
+            max_cost=_int(graphql, "graphql.max_cost", low=1),
+            report_cost=_bool(graphql, "graphql.report_cost"),
         ),
         auth=_auth(env, auth),
+        ratelimit=_ratelimit(section("ratelimit")),
     )
     _check_relations(settings)
     return settings
@@ -252,11 +275,47 @@ def _check_relations(settings: Settings) -> None:
         if getattr(settings.server, name) <= 0:
             raise ConfigError(f"server.{name}", "must be positive")
     _check_database(settings)
+    _check_cost_budget(settings)
     wait = settings.auth.password_work_max_wait_seconds
     if not 0 <= wait < settings.server.request_timeout_seconds:
         raise ConfigError(
             "auth.password_work_max_wait_seconds",
             "must be at least 0 and less than server.request_timeout_seconds",
+        )
+
+
+def _ratelimit(ratelimit: dict[str, Any]) -> RateLimitSettings:
+    backend = _str(ratelimit, "ratelimit.backend").lower()
+    if backend not in ("memory", "redis"):
+        raise ConfigError("ratelimit.backend", "must be memory or redis")
+    window = _float(ratelimit, "ratelimit.cost_window_seconds")
+    if window <= 0:
+        raise ConfigError("ratelimit.cost_window_seconds", "must be positive")
+    redis_url = _str(ratelimit, "ratelimit.redis_url")
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("ratelimit.redis_url", "must start with redis://, rediss:// or unix://")
+    return RateLimitSettings(
+        cost_budget=_int(ratelimit, "ratelimit.cost_budget", low=0),
+        cost_window_seconds=window,
+        backend=backend,
+        redis_url=redis_url,
+        key_prefix=str(ratelimit.get("key_prefix") or ""),
+    )
+
+
+def _check_cost_budget(settings: Settings) -> None:
+    ratelimit = settings.ratelimit
+    if ratelimit.cost_budget == 0:
+        return
+    if ratelimit.cost_budget < settings.graphql.max_cost:
+        # Otherwise an operation the server accepts could never be afforded.
+        raise ConfigError("ratelimit.cost_budget", "must be 0 (off) or at least graphql.max_cost")
+    one_process = settings.database.dialect == "sqlite" and settings.server.workers == 1
+    if ratelimit.backend == "memory" and not one_process:
+        # In-process buckets would give each process (or instance) a budget of its own.
+        raise ConfigError(
+            "ratelimit.backend",
+            "memory serves only SQLite with one worker; use redis to share cost budgets",
         )
 
 
