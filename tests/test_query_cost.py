@@ -5,6 +5,7 @@ Costs are read from the answers (`X-TaskQL-Cost: 1`), on SQLite and PostgreSQL a
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,21 @@ async def test_variable_free_costs_are_memoised_per_document(client):
 
     assert [await walked(fixed, {}) for _ in range(3)] == [3, 0, 0]
     assert [await walked(variable, {"n": n}) for n in (1, 2, 3)] == [4, 4, 4]
+
+
+async def test_memoised_costs_live_only_as_long_as_their_documents(client):
+    """Documents too big for the document cache are costed and then forgotten: the memo
+    never holds more documents than the cache does."""
+    calculator = client.app[COST_CALCULATOR]
+    small = "{ serverInfo { version } }"
+    await client.post("/graphql", json={"query": small})
+    remembered = len(calculator)
+    for i in range(20):
+        big = f"# {i} " + "padding " * 12_500 + "\n" + small
+        response = await client.post("/graphql", json={"query": big}, headers=ASK)
+        assert (await response.json())["extensions"] == {"cost": 2}
+    gc.collect()
+    assert len(calculator) == remembered
 
 
 @pytest.mark.parametrize(
