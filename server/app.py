@@ -19,6 +19,7 @@ from schema import build_schema
 from server.app_keys import DATABASE_MONITOR, DATABASE_READY, SETTINGS
 from server.background import in_background
 from server.graphiql import add_graphiql_routes
+from server.graphql_cost_limits import cost_limits_extension, set_up_costs
 from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
 from server.graphql_execution import PlainFieldExecutor
 from server.graphql_view import RecordOperationName, TaskQLView
@@ -85,7 +86,8 @@ def create_app(
     add_metrics_listener(app, settings.metrics)
 
     app[DOCUMENTS] = QueryDocuments(settings.graphql)
-    extensions = _schema_extensions(app[DOCUMENTS])
+    # The cost limits run after the cached validation: they cost only valid documents.
+    extensions = [*_schema_extensions(app[DOCUMENTS]), cost_limits_extension(app)]
     executor: type[PlainFieldExecutor] = (
         PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor
     )
@@ -93,6 +95,7 @@ def create_app(
         extensions.insert(0, tracing.extension())
         executor = tracing.executor(executor)
     schema = schema_factory(extensions=extensions, execution_context_class=executor)
+    set_up_costs(app, graphql_core_schema(schema))
     guard_string_inputs(
         graphql_core_schema(schema),
         max_length=settings.graphql.max_string_length,
@@ -155,7 +158,7 @@ class QuietPlainFieldExecutor(PlainFieldExecutor):
 def _allow_cors(app: web.Application, settings: Settings, routes: list[web.AbstractRoute]) -> None:
     options = aiohttp_cors.ResourceOptions(  # type: ignore[no-untyped-call]
         allow_credentials=False,
-        allow_headers=("Content-Type", "Authorization", "X-Request-Id"),
+        allow_headers=("Content-Type", "Authorization", "X-Request-Id", "X-TaskQL-Cost"),
         expose_headers=("X-Request-Id",),
         max_age=600,
     )

@@ -111,6 +111,25 @@ class GraphQLSettings:
     # max-age of a successful anonymous GET query (Cache-Control: public); 0 lets caches keep
     # it only to revalidate. Mutations, errors, POST and signed-in answers are never cached.
     get_cache_max_age_seconds: int = 0
+    # --- query cost (server/graphql_cost.py) ---
+    # An operation costing more is QUERY_TOO_COMPLEX before anything runs.
+    max_cost: int = 5000
+    # extensions.cost on every answer (else only when the request sends X-TaskQL-Cost: 1).
+    report_cost: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitSettings:
+    """Per-viewer query cost budgets (taskql/cost_budget.py)."""
+
+    # Points a viewer may spend per window (token bucket, refilled continuously); 0: off.
+    cost_budget: int
+    cost_window_seconds: float
+    # "memory" (this process; SQLite with one worker only) or "redis" (shared by instances).
+    backend: str
+    redis_url: str = field(repr=False)
+    # Prepended to every Redis key, so several apps (or test runs) can share one Redis.
+    key_prefix: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +207,7 @@ class Settings:
     graphql: GraphQLSettings
     auth: AuthSettings
     metrics: MetricsSettings
+    ratelimit: RateLimitSettings
     tracing: TracingSettings = field(default_factory=TracingSettings)
 
     @property
@@ -276,6 +296,8 @@ def _build(env: str, raw: Any) -> Settings:
             get_cache_max_age_seconds=_int(
                 graphql, "graphql.get_cache_max_age_seconds", low=0, high=86400
             ),
+            max_cost=_int(graphql, "graphql.max_cost", low=1),
+            report_cost=_bool(graphql, "graphql.report_cost"),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(
@@ -287,6 +309,7 @@ def _build(env: str, raw: Any) -> Settings:
                 metrics, "metrics.max_seen_operation_names", low=0, high=1000
             ),
         ),
+        ratelimit=_ratelimit(section("ratelimit")),
         tracing=_tracing(section("tracing")),
     )
     _check_relations(settings)
@@ -309,6 +332,7 @@ def _check_relations(settings: Settings) -> None:
             raise ConfigError(f"server.{name}", "must be positive")
     _check_database(settings)
     _check_metrics(settings)
+    _check_cost_budget(settings)
     wait = settings.auth.password_work_max_wait_seconds
     if not 0 <= wait < settings.server.request_timeout_seconds:
         raise ConfigError(
@@ -322,6 +346,41 @@ def _check_metrics(settings: Settings) -> None:
         raise ConfigError("metrics.host", "is not an IP address or host name")
     if settings.metrics.enabled and settings.metrics.port == settings.server.port:
         raise ConfigError("metrics.port", "must differ from server.port (metrics stay private)")
+
+
+def _ratelimit(ratelimit: dict[str, Any]) -> RateLimitSettings:
+    backend = _str(ratelimit, "ratelimit.backend").lower()
+    if backend not in ("memory", "redis"):
+        raise ConfigError("ratelimit.backend", "must be memory or redis")
+    window = _float(ratelimit, "ratelimit.cost_window_seconds")
+    if window <= 0:
+        raise ConfigError("ratelimit.cost_window_seconds", "must be positive")
+    redis_url = _str(ratelimit, "ratelimit.redis_url")
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("ratelimit.redis_url", "must start with redis://, rediss:// or unix://")
+    return RateLimitSettings(
+        cost_budget=_int(ratelimit, "ratelimit.cost_budget", low=0),
+        cost_window_seconds=window,
+        backend=backend,
+        redis_url=redis_url,
+        key_prefix=str(ratelimit.get("key_prefix") or ""),
+    )
+
+
+def _check_cost_budget(settings: Settings) -> None:
+    ratelimit = settings.ratelimit
+    if ratelimit.cost_budget == 0:
+        return
+    if ratelimit.cost_budget < settings.graphql.max_cost:
+        # Otherwise an operation the server accepts could never be afforded.
+        raise ConfigError("ratelimit.cost_budget", "must be 0 (off) or at least graphql.max_cost")
+    one_process = settings.database.dialect == "sqlite" and settings.server.workers == 1
+    if ratelimit.backend == "memory" and not one_process:
+        # In-process buckets would give each process (or instance) a budget of its own.
+        raise ConfigError(
+            "ratelimit.backend",
+            "memory serves only SQLite with one worker; use redis to share cost budgets",
+        )
 
 
 def _check_database(settings: Settings) -> None:

@@ -61,7 +61,8 @@ def test_a_development_token_still_works_after_a_restart(home: Path):
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     with serving("serve", port=port, env=env, cwd=home):
         body = post_graphql(port, ME, token)
-    assert body == {"data": {"me": {"email": "dev@example.test"}}}
+    # Development reports every answer's cost (graphql.report_cost).
+    assert body == {"data": {"me": {"email": "dev@example.test"}}, "extensions": {"cost": 2}}
 
 
 def test_development_reuses_the_secret_file(home: Path, monkeypatch: pytest.MonkeyPatch):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from schema.cost import Cost
 from schema.pagination import PageInfo, page_info
 from schema.tasks.types import Task
 
@@ -42,7 +43,9 @@ class TaskConnection:
         return cls(edges=edges, page_info=page_info(page), count=count)
 
     @strawberry.field(
-        description="Tasks matching the filter over all pages; costs one COUNT when selected."
+        description="Tasks matching the filter over all pages; costs one COUNT when selected.",
+        # A COUNT over every matching row, not just one page.
+        directives=[Cost(weight=10)],
     )
     async def total_count(self) -> int:
         return await self.count()

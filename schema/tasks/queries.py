@@ -7,6 +7,7 @@ import strawberry
 from resolvers.context import Info
 from resolvers.tasks import queries as task_queries
 from resolvers.tasks.queries import OwnedTask
+from schema.cost import PAGE
 from schema.pagination import given
 from schema.permissions import IsAuthenticated, requires
 from schema.tasks.connection import TaskConnection
@@ -33,6 +34,7 @@ class TaskQuery:
         "graphql.page_size_default (20) when omitted; `after` takes a cursor of this list in "
         "the same order.",
         extensions=requires(IsAuthenticated()),
+        directives=[PAGE],
     )
     async def tasks(
         self,

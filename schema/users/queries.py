@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.users import queries as user_queries
+from schema.cost import PAGE
 from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
 from schema.users.connection import UserConnection
@@ -28,6 +29,7 @@ class UserQuery:
     @strawberry.field(
         description="Admin only: every user, newest first (createdAt, then id, descending).",
         extensions=requires(IsAuthenticated(), IsAdmin()),
+        directives=[PAGE],
     )
     async def users(
         self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET

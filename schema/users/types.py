@@ -12,6 +12,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.tasks import queries as task_queries
+from schema.cost import PAGE, Cost
 from schema.pagination import given
 from schema.permissions import may_read_email
 from schema.tasks.connection import TaskConnection
@@ -53,7 +54,8 @@ class User:
 
     @strawberry.field(
         description="This user's tasks, a page at a time (arguments as Query.tasks). Only "
-        "your own tasks unless you are an admin."
+        "your own tasks unless you are an admin.",
+        directives=[PAGE],
     )
     def tasks(
         self,
@@ -78,7 +80,11 @@ class User:
         )
         return cast("TaskConnection", _connection_later(loading, info.context.viewer))
 
-    @strawberry.field(description="How many tasks this user has in each status.")
+    @strawberry.field(
+        description="How many tasks this user has in each status.",
+        # A grouped count over the user's tasks (batched for a list of users).
+        directives=[Cost(weight=5)],
+    )
     async def task_counts(self, info: Info) -> TaskCounts:
         return TaskCounts.from_statuses(await task_queries.user_task_counts(info, self.id))
 
