@@ -18,11 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
-
 from taskql.settings import RateLimitSettings
 
 # Subjects a MemoryBudget keeps; past this the least recently seen bucket is dropped (that
@@ -118,6 +113,14 @@ class RedisBudget:
         self.capacity = capacity
         self.rate = capacity / window_seconds
         self.key_prefix = key_prefix
+        # Imported here, not at module level: redis-py loads OpenTelemetry whenever it is
+        # installed, and tracing off must load none of it.
+        from redis.asyncio import Redis  # noqa: PLC0415
+        from redis.asyncio.retry import Retry  # noqa: PLC0415
+        from redis.backoff import NoBackoff  # noqa: PLC0415
+        from redis.exceptions import RedisError  # noqa: PLC0415
+
+        self.unavailable: tuple[type[Exception], ...] = (RedisError, OSError)
         # Short timeouts and one quick retry: a request waits at most a few seconds for a
         # Redis that is away before it is answered SERVICE_UNAVAILABLE.
         self.redis: Redis = Redis.from_url(
@@ -136,7 +139,7 @@ class RedisBudget:
             spent, held, wait = await self.script(
                 keys=[self.key(subject)], args=[self.capacity, self.rate, cost]
             )
-        except (RedisError, OSError) as error:
+        except self.unavailable as error:
             raise BudgetUnavailable(type(error).__name__) from error
         if int(spent):
             return None
