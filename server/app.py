@@ -26,8 +26,10 @@ from server.housekeeping import purge_periodically
 from server.http_errors import json_error
 from server.malformed_requests import filter_malformed_requests
 from server.middlewares import compression, limits, request_context
+from server.persisted_queries import install as install_persisted_queries
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor
+from taskql.graphql_internals import graphql_core_schema
 from taskql.logging import get_logger
 from taskql.settings import Settings
 from taskql.string_inputs import guard_string_inputs
@@ -66,6 +68,7 @@ def create_app(
             PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor
         ),
     )
+    install_persisted_queries(app, settings, app[DOCUMENTS], graphql_core_schema(schema))
     guard_string_inputs(
         schema._schema,  # noqa: SLF001 - strawberry's graphql-core schema
         max_length=settings.graphql.max_string_length,

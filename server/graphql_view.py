@@ -7,11 +7,12 @@ from typing import Any, cast
 
 import orjson
 from aiohttp import web
-from cross_web import HTTPException
+from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
@@ -21,6 +22,7 @@ from server.authenticate import authenticate
 from server.graphiql import graphiql_response
 from server.graphql_errors import classify
 from server.http_errors import json_error, service_unavailable
+from server.persisted_queries import PERSISTED_QUERIES, PersistedQueryRefused, refusal_response
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
 from taskql.errors import ErrorCode, ServiceUnavailable
@@ -83,6 +85,27 @@ class TaskQLView(GraphQLView[Context, None]):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
 
+    # --- Persisted queries (server/persisted_queries.py): APQ and trusted documents. ---
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Fills `query` from extensions.persistedQuery before strawberry runs; refusals raise
+        # PersistedQueryRefused, answered in __call__.
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):  # batches are refused in parse_json
+            return data
+        adapter = cast("AiohttpHTTPRequestAdapter", request)
+        return await adapter.request.app[PERSISTED_QUERIES].resolve(data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming a persisted query by hash has no `query` parameter: it is an
+        # operation, not a browser asking for GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    # --- end of persisted queries ---
+
     async def process_result(
         self, request: web.Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -129,6 +152,8 @@ class TaskQLView(GraphQLView[Context, None]):
             return json_error(400, error.message)
         except ServiceUnavailable as error:
             return service_unavailable(error.message)
+        except PersistedQueryRefused as error:
+            return refusal_response(error)
 
 
 def _asks_for_websocket(request: web.Request) -> bool:

@@ -18,6 +18,10 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+    # Persisted queries: an unknown hash (the client then sends the text with it), and a
+    # document refused because the server runs trusted documents only.
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    TRUSTED_DOCUMENT_REQUIRED = "TRUSTED_DOCUMENT_REQUIRED"
 
 
 class AppError(Exception):

@@ -102,6 +102,27 @@ class GraphQLSettings:
     # __schema / __type answered (off in production), and "Did you mean" hints in errors.
     introspection: bool
     field_suggestions: bool
+    # Trusted documents (server/persisted_queries.py): only the operations of the manifest
+    # run; the production recommendation. The manifest is relative to the project root.
+    trusted_documents_only: bool = False
+    trusted_documents_manifest: str = "operations/manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ApqSettings:
+    """Automatic Persisted Queries (Apollo's protocol): where registered documents are kept."""
+
+    enabled: bool
+    # "memory": a bounded LRU per process (each instance learns each hash once);
+    # "redis": shared by every instance, each document kept ttl_seconds.
+    backend: str
+    redis_url: str
+    key_prefix: str
+    ttl_seconds: int
+    # Longer documents still run, but are not stored (the client sends them in full again).
+    max_document_bytes: int
+    # The memory backend's bound.
+    max_entries: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +170,7 @@ class Settings:
     logging: LoggingSettings
     graphql: GraphQLSettings
     auth: AuthSettings
+    apq: ApqSettings
 
     @property
     def is_production(self) -> bool:
@@ -186,6 +208,7 @@ def _build(env: str, raw: Any) -> Settings:
     log = section("logging")
     graphql = section("graphql")
     auth = section("auth")
+    apq = section("apq")
     settings = Settings(
         environment=env,
         server=ServerSettings(
@@ -230,8 +253,11 @@ def _build(env: str, raw: Any) -> Settings:
             ),
             introspection=_bool(graphql, "graphql.introspection"),
             field_suggestions=_bool(graphql, "graphql.field_suggestions"),
+            trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
+            trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
         ),
         auth=_auth(env, auth),
+        apq=_apq(apq),
     )
     _check_relations(settings)
     return settings
@@ -332,6 +358,24 @@ def _auth(env: str, auth: dict[str, Any]) -> AuthSettings:
         password_work_max_wait_seconds=_float(auth, "auth.password_work_max_wait_seconds"),
         password_work_nice=_int(auth, "auth.password_work_nice", low=0, high=19),
         secret_generated=generated,
+    )
+
+
+def _apq(apq: dict[str, Any]) -> ApqSettings:
+    backend = _str(apq, "apq.backend").lower()
+    if backend not in ("memory", "redis"):
+        raise ConfigError("apq.backend", "must be memory or redis")
+    redis_url = str(apq.get("redis_url") or "")
+    if backend == "redis" and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("apq.redis_url", "must start with redis://, rediss:// or unix://")
+    return ApqSettings(
+        enabled=_bool(apq, "apq.enabled"),
+        backend=backend,
+        redis_url=redis_url,
+        key_prefix=_str(apq, "apq.key_prefix"),
+        ttl_seconds=_int(apq, "apq.ttl_seconds", low=1),
+        max_document_bytes=_int(apq, "apq.max_document_bytes", low=1),
+        max_entries=_int(apq, "apq.max_entries", low=1),
     )
 
 
