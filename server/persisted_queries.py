@@ -138,7 +138,8 @@ def requested_hash(extensions: dict[str, Any] | None) -> str | None:
         return None
     if not isinstance(persisted, dict):
         raise PersistedQueryRefused("extensions.persistedQuery must be an object.")
-    if persisted.get("version") != 1:
+    version = persisted.get("version")
+    if type(version) is not int or version != 1:  # JSON true is not version 1
         raise PersistedQueryRefused("extensions.persistedQuery.version must be 1.")
     sha256 = persisted.get("sha256Hash")
     if not isinstance(sha256, str) or not SHA256_HEX.match(sha256):

@@ -103,6 +103,7 @@ async def test_invalid_document_is_not_stored(make_client, apq_settings):
     "extension",
     [
         {"persistedQuery": {"version": 2, "sha256Hash": "a" * 64}},
+        {"persistedQuery": {"version": True, "sha256Hash": "a" * 64}},
         {"persistedQuery": {"version": 1, "sha256Hash": "not-a-hash"}},
         {"persistedQuery": {"version": 1}},
         {"persistedQuery": "a" * 64},
