@@ -33,6 +33,8 @@ RUN groupadd --system --gid 10001 taskql \
 WORKDIR /app
 COPY settings.toml ./
 COPY migrations ./migrations
+# The trusted documents (graphql.trusted_documents_only), written by `taskql operations build`.
+COPY operations/manifest.json ./operations/
 RUN mkdir -p /app/data && chown 10001:10001 /app/data
 USER 10001:10001
 EXPOSE 8000

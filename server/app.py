@@ -29,6 +29,7 @@ from server.http_errors import json_error
 from server.malformed_requests import filter_malformed_requests
 from server.metrics import add_metrics_listener, operation_middlewares
 from server.middlewares import compression, limits, request_context
+from server.persisted_queries import install as install_persisted_queries
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor
 from taskql.graphql_internals import graphql_core_schema
@@ -96,6 +97,7 @@ def create_app(
         executor = tracing.executor(executor)
     schema = schema_factory(extensions=extensions, execution_context_class=executor)
     set_up_costs(app, graphql_core_schema(schema))
+    install_persisted_queries(app, settings, app[DOCUMENTS], graphql_core_schema(schema))
     guard_string_inputs(
         graphql_core_schema(schema),
         max_length=settings.graphql.max_string_length,

@@ -15,6 +15,7 @@ from taskql.paths import project_root
 from taskql.settings import DEVELOPMENT_SECRET_FILE, ConfigError, Settings, load_settings
 
 SCHEMA_FILE = project_root() / "schema" / "schema.graphql"
+OPERATIONS_DIR = project_root() / "operations"
 EXIT_CONFIG = 2
 
 
@@ -93,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(handler=_export_schema)
 
+    _contract_commands(commands)
+
     check = commands.add_parser(
         "check-config",
         help="print the effective settings, redacted",
@@ -112,6 +115,50 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _contract_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`operations build` and `schema diff`: the contracts with the frontends."""
+    operations = commands.add_parser(
+        "operations",
+        help="the operations frontends send (operations/)",
+        description="Manage operations/, the documents the frontends send.",
+    ).add_subparsers(dest="operations_command", required=True, metavar="COMMAND")
+    build = operations.add_parser(
+        "build",
+        help="validate operations/*.graphql and write operations/manifest.json",
+        description="Validate every operations/*.graphql against the schema (with the "
+        "server's limits) and write the manifest of sha256 -> document that persisted "
+        "queries and graphql.trusted_documents_only use; exit 1 naming each invalid file.",
+    )
+    build.add_argument(
+        "--directory",
+        type=Path,
+        default=OPERATIONS_DIR,
+        help="folder of *.graphql operations; the manifest is written there (default: %(default)s)",
+    )
+    build.set_defaults(handler=_operations_build)
+
+    schema = commands.add_parser(
+        "schema",
+        help="the GraphQL schema contract",
+        description="Compare the GraphQL schema with earlier versions.",
+    ).add_subparsers(dest="schema_command", required=True, metavar="COMMAND")
+    diff = schema.add_parser(
+        "diff",
+        help="breaking and dangerous changes since a git ref",
+        description="Compare the code's schema with schema/schema.graphql as committed at a "
+        "git ref; print breaking and dangerous changes; exit 1 on a breaking change that "
+        "schema/BREAKING.md does not accept (a line `- <description as printed>`).",
+    )
+    diff.add_argument("--against", required=True, metavar="REF", help="git ref to compare with")
+    diff.add_argument(
+        "--repository",
+        type=Path,
+        default=project_root(),
+        help="git checkout holding the history and schema/BREAKING.md (default: %(default)s)",
+    )
+    diff.set_defaults(handler=_schema_diff)
+
+
 def _apply_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
     overrides = {
         key: value
@@ -126,8 +173,14 @@ def _apply_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:
+    from server.persisted_queries import read_manifest  # noqa: PLC0415
     from server.run import serve  # noqa: PLC0415 - keeps the other commands light
 
+    try:
+        read_manifest(settings)  # a missing or altered manifest stops the start here
+    except ConfigError as error:
+        print(f"taskql: {error}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
     return serve(settings)
 
 
@@ -155,6 +208,68 @@ def _export_schema(_: Settings, args: argparse.Namespace) -> int:
 
     args.output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
     print(f"schema written to {args.output}")  # noqa: T201
+    return 0
+
+
+def _operations_build(settings: Settings, args: argparse.Namespace) -> int:
+    from schema import build_schema  # noqa: PLC0415
+    from server.operations_manifest import (  # noqa: PLC0415
+        MANIFEST_NAME,
+        InvalidOperations,
+        build_manifest,
+        manifest_text,
+    )
+    from taskql.graphql_internals import graphql_core_schema  # noqa: PLC0415
+
+    schema = graphql_core_schema(build_schema())
+    try:
+        manifest = build_manifest(args.directory, schema, settings.graphql)
+    except InvalidOperations as error:
+        print("\n".join(error.problems), file=sys.stderr)  # noqa: T201
+        return 1
+    manifest_file = args.directory / MANIFEST_NAME
+    manifest_file.write_text(manifest_text(manifest), encoding="utf-8")
+    print(f"{len(manifest)} operations written to {manifest_file}")  # noqa: T201
+    return 0
+
+
+def _schema_diff(_: Settings, args: argparse.Namespace) -> int:
+    from schema import build_schema  # noqa: PLC0415
+    from server.schema_diff import (  # noqa: PLC0415
+        ACCEPTED_PATH,
+        SDL_PATH,
+        UnknownRef,
+        accepted_changes,
+        committed_sdl,
+        report,
+        schema_changes,
+    )
+    from taskql.graphql_internals import graphql_core_schema  # noqa: PLC0415
+
+    try:
+        old_sdl = committed_sdl(args.repository, args.against)
+    except UnknownRef as error:
+        print(f"taskql: {error}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    if old_sdl is None:
+        print(f"{args.against} has no {SDL_PATH}: nothing to compare")  # noqa: T201
+        return 0
+    accepted_file = args.repository / ACCEPTED_PATH
+    accepted = accepted_changes(
+        accepted_file.read_text(encoding="utf-8") if accepted_file.is_file() else ""
+    )
+    changes = schema_changes(old_sdl, graphql_core_schema(build_schema()))
+    lines, failed = report(changes, accepted)
+    print(f"schema changes since {args.against}: {len(changes)}")  # noqa: T201
+    for line in lines:
+        print(line)  # noqa: T201
+    if failed:
+        print(  # noqa: T201
+            f"A breaking change needs a line `- <description>` in {ACCEPTED_PATH} "
+            "(and the frontends' agreement).",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -7,12 +7,13 @@ from typing import Any, cast
 
 import orjson
 from aiohttp import web
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
@@ -42,6 +43,7 @@ from server.graphql_http import (
     request_error_status,
 )
 from server.http_errors import json_error, service_unavailable
+from server.persisted_queries import PERSISTED_QUERIES, PersistedQueryRefused, refusal_response
 from taskql import audit_context
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
@@ -186,6 +188,29 @@ class TaskQLView(GraphQLView[Context, None]):
             request, request_adapter, sub_response, context, root_value, request_data
         )
 
+    # --- Persisted queries (server/persisted_queries.py): APQ and trusted documents. ---
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Fills `query` from extensions.persistedQuery before strawberry runs; refusals raise
+        # PersistedQueryRefused, answered in __call__.
+        data = await super().parse_http_body(request)
+        persisted = cast("AiohttpHTTPRequestAdapter", request).request.app[PERSISTED_QUERIES]
+        if isinstance(data, list):
+            # A batch (when batching is on) is held to the same rules, operation by operation:
+            # one refused entry refuses the whole batch before any of it runs.
+            return [await persisted.resolve(entry) for entry in data]
+        return await persisted.resolve(data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET naming a persisted query by hash has no `query` parameter: it is an
+        # operation, not a browser asking for GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    # --- end of persisted queries ---
+
     async def process_result(
         self, request: web.Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -262,7 +287,7 @@ class TaskQLView(GraphQLView[Context, None]):
             )
         return response
 
-    async def _answer(self, request: web.Request) -> web.Response:
+    async def _answer(self, request: web.Request) -> web.Response:  # noqa: PLR0911 - one answer per refusal
         try:
             return await self._run_negotiated(request)
         except RequestRefused as error:
@@ -278,6 +303,8 @@ class TaskQLView(GraphQLView[Context, None]):
             return json_error(400, error.message)
         except ServiceUnavailable as error:
             return service_unavailable(error.message)
+        except PersistedQueryRefused as error:
+            return refusal_response(error)
 
     async def _run_negotiated(self, request: web.Request) -> web.Response:
         if self.should_render_graphql_ide(self.request_adapter_class(request)):

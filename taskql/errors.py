@@ -22,6 +22,10 @@ class ErrorCode(StrEnum):
     # over server.request_timeout_seconds.
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     TIMEOUT = "TIMEOUT"
+    # Persisted queries: an unknown hash (the client then sends the text with it), and a
+    # document refused because the server runs trusted documents only.
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    TRUSTED_DOCUMENT_REQUIRED = "TRUSTED_DOCUMENT_REQUIRED"
 
 
 class AppError(Exception):

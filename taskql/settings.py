@@ -116,6 +116,10 @@ class GraphQLSettings:
     max_cost: int = 5000
     # extensions.cost on every answer (else only when the request sends X-TaskQL-Cost: 1).
     report_cost: bool = False
+    # Trusted documents (server/persisted_queries.py): only the operations of the manifest
+    # run; the production recommendation. The manifest is relative to the project root.
+    trusted_documents_only: bool = False
+    trusted_documents_manifest: str = "operations/manifest.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,23 @@ class RateLimitSettings:
     redis_url: str = field(repr=False)
     # Prepended to every Redis key, so several apps (or test runs) can share one Redis.
     key_prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApqSettings:
+    """Automatic Persisted Queries (Apollo's protocol): where registered documents are kept."""
+
+    enabled: bool
+    # "memory": a bounded LRU per process (each instance learns each hash once);
+    # "redis": shared by every instance, each document kept ttl_seconds.
+    backend: str
+    redis_url: str
+    key_prefix: str
+    ttl_seconds: int
+    # Longer documents still run, but are not stored (the client sends them in full again).
+    max_document_bytes: int
+    # The memory backend's bound.
+    max_entries: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +229,7 @@ class Settings:
     auth: AuthSettings
     metrics: MetricsSettings
     ratelimit: RateLimitSettings
+    apq: ApqSettings
     tracing: TracingSettings = field(default_factory=TracingSettings)
 
     @property
@@ -247,6 +269,7 @@ def _build(env: str, raw: Any) -> Settings:
     graphql = section("graphql")
     auth = section("auth")
     metrics = section("metrics")
+    apq = section("apq")
     settings = Settings(
         environment=env,
         server=ServerSettings(
@@ -298,6 +321,8 @@ def _build(env: str, raw: Any) -> Settings:
             ),
             max_cost=_int(graphql, "graphql.max_cost", low=1),
             report_cost=_bool(graphql, "graphql.report_cost"),
+            trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
+            trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(
@@ -310,6 +335,7 @@ def _build(env: str, raw: Any) -> Settings:
             ),
         ),
         ratelimit=_ratelimit(section("ratelimit")),
+        apq=_apq(apq),
         tracing=_tracing(section("tracing")),
     )
     _check_relations(settings)
@@ -476,6 +502,24 @@ def _tracing(tracing: dict[str, Any]) -> TracingSettings:
         otlp_endpoint=endpoint,
         service_name=service_name,
         sampling_ratio=ratio,
+    )
+
+
+def _apq(apq: dict[str, Any]) -> ApqSettings:
+    backend = _str(apq, "apq.backend").lower()
+    if backend not in ("memory", "redis"):
+        raise ConfigError("apq.backend", "must be memory or redis")
+    redis_url = str(apq.get("redis_url") or "")
+    if backend == "redis" and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("apq.redis_url", "must start with redis://, rediss:// or unix://")
+    return ApqSettings(
+        enabled=_bool(apq, "apq.enabled"),
+        backend=backend,
+        redis_url=redis_url,
+        key_prefix=_str(apq, "apq.key_prefix"),
+        ttl_seconds=_int(apq, "apq.ttl_seconds", low=1),
+        max_document_bytes=_int(apq, "apq.max_document_bytes", low=1),
+        max_entries=_int(apq, "apq.max_entries", low=1),
     )
 
 

@@ -23,6 +23,16 @@ EXPECTED = {
         r"--output OUTPUT\s+\S.*default: .*schema\.graphql",
     ],
     "check-config": ["Print the effective settings", "redacted"],
+    "operations build": [
+        "Validate every operations/",
+        r"--directory DIRECTORY\s+\S.*default: .*operations",
+    ],
+    "schema diff": [
+        "Compare the code's schema",
+        "schema/BREAKING.md",
+        r"--against REF\s+\S",
+        r"--repository REPOSITORY\s+\S.*default: ",
+    ],
     "create-admin": [
         "Create an admin",
         "TASKQL_ADMIN_PASSWORD",
@@ -36,7 +46,7 @@ EXPECTED = {
 def test_each_command_help_describes_it_and_its_options(command, capsys):
     """Every command's help has a description, and every option a help text and its default."""
     with pytest.raises(SystemExit) as exit_status:
-        main([command, "--help"])
+        main([*command.split(), "--help"])
     assert exit_status.value.code == 0
     # argparse wraps long option names onto the next line; join those back for matching.
     text = re.sub(r"\n\s{10,}", " ", capsys.readouterr().out)

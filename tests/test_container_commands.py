@@ -1,8 +1,8 @@
 """The image's commands work: run what the Dockerfile runs, outside Docker (no engine here).
 
-The runtime stage holds settings.toml and migrations/ in TASKQL_HOME, runs from there with
-TASKQL_ENV=production, `taskql migrate` then ENTRYPOINT+CMD (`taskql serve`), and probes
-/healthz with the HEALTHCHECK command.
+The runtime stage holds settings.toml, migrations/ and the operations manifest in TASKQL_HOME,
+runs from there with TASKQL_ENV=production, `taskql migrate` then ENTRYPOINT+CMD
+(`taskql serve`), and probes /healthz with the HEALTHCHECK command.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def test_dockerfile_runs_as_non_root_in_production():
     assert [sources for sources, _ in runtime.copies_from_context()] == [
         ["settings.toml"],
         ["migrations"],
+        ["operations/manifest.json"],
     ]
 
 
@@ -42,6 +43,8 @@ def test_image_commands_serve_and_pass_the_healthcheck(tmp_path: Path):
     home.mkdir()
     shutil.copy(ROOT / "settings.toml", home)
     shutil.copytree(ROOT / "migrations", home / "migrations")
+    (home / "operations").mkdir()
+    shutil.copy(ROOT / "operations" / "manifest.json", home / "operations")
     port = free_port()
     env = taskql_env(
         TASKQL_HOME=str(home),
@@ -49,6 +52,8 @@ def test_image_commands_serve_and_pass_the_healthcheck(tmp_path: Path):
         TASKQL_AUTH__JWT_SECRET=GOOD_SECRET,
         TASKQL_SERVER__HOST="127.0.0.1",
         TASKQL_SERVER__PORT=str(port),
+        # Finds the image's manifest in TASKQL_HOME (the serve command stops without it).
+        TASKQL_GRAPHQL__TRUSTED_DOCUMENTS_ONLY="true",
     )
     taskql = [sys.executable, "-m", "server.cli"]
     migrated = subprocess.run(

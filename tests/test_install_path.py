@@ -132,10 +132,11 @@ def test_the_wheel_holds_every_module_and_the_schema_unchanged(image_root: Path)
 def test_the_installed_command_migrates_serves_and_passes_the_healthcheck(
     image_root: Path, settings: Settings
 ):
-    """From /app (settings.toml and migrations/ only), the venv's `taskql` migrates and serves."""
+    """From /app (settings.toml, migrations/ and the operations manifest only), the venv's
+    `taskql` migrates and serves."""
     runtime = stage("runtime")
     app = image_root / runtime.workdir().relative_to("/")
-    assert sorted(p.name for p in app.iterdir()) == ["migrations", "settings.toml"]
+    assert sorted(p.name for p in app.iterdir()) == ["migrations", "operations", "settings.toml"]
     port = free_port()
     env = taskql_env(**image_env(runtime.env(), image_root))
     env.update(TASKQL_AUTH__JWT_SECRET=GOOD_SECRET, TASKQL_SERVER__HOST="127.0.0.1")
