@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from taskql.logging import get_logger
 from taskql.settings import ApqSettings
 
@@ -58,6 +55,12 @@ class MemoryStore:
 
 class RedisStore:
     def __init__(self, url: str, *, key_prefix: str, ttl_seconds: int) -> None:
+        # Imported here, not at module level: redis-py loads OpenTelemetry whenever it is
+        # installed, and tracing off must load none of it.
+        from redis.asyncio import Redis  # noqa: PLC0415
+        from redis.exceptions import RedisError  # noqa: PLC0415
+
+        self.unavailable: tuple[type[Exception], ...] = (RedisError, OSError)
         self.redis = Redis.from_url(
             url,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -69,7 +72,7 @@ class RedisStore:
     async def get(self, sha256: str) -> str | None:
         try:
             document = await self.redis.get(self.key_prefix + sha256)
-        except (RedisError, OSError) as error:
+        except self.unavailable as error:
             log.warning("persisted query store unavailable", error=str(error)[:200])
             return None
         return document.decode("utf-8") if isinstance(document, bytes) else None
@@ -77,7 +80,7 @@ class RedisStore:
     async def put(self, sha256: str, document: str) -> None:
         try:
             await self.redis.set(self.key_prefix + sha256, document, ex=self.ttl_seconds)
-        except (RedisError, OSError) as error:
+        except self.unavailable as error:
             log.warning("persisted query store unavailable", error=str(error)[:200])
 
     async def close(self) -> None:
