@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from models import tasks as task_models
+from models import task_writes
 from resolvers.datetimes import clean_datetime
 from resolvers.ownership import task_owner_scope
 from resolvers.tasks.input import (
@@ -33,7 +33,7 @@ async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
         raise NotFound("Task not found.")
     client_mutation_id = clean_client_mutation_id(data.client_mutation_id)
     try:
-        row, _created = await task_models.create_task(
+        row, _created = await task_writes.create_task(
             owner_id=owner_id,
             title=clean_title(data.title),
             description=clean_description(data.description),
@@ -42,7 +42,7 @@ async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
             due_at=clean_datetime(data.due_at, field="dueAt"),
             client_mutation_id=client_mutation_id,
         )
-    except task_models.IdempotencyKeyReusedError:
+    except task_writes.IdempotencyKeyReusedError:
         # As payment APIs do: a key stands for one request; reusing it for another is refused.
         raise Conflict(
             f'clientMutationId "{client_mutation_id}" was already used to create a task with '
@@ -83,14 +83,14 @@ async def set_task_status(
 
 async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
     try:
-        await task_models.delete_task(
+        await task_writes.delete_task(
             owner_scope=task_owner_scope(info.context.viewer),
             task_id=parse_task_id(task_id),
             expected_version=expected_version,
         )
-    except task_models.TaskNotFoundError:
+    except task_writes.TaskNotFoundError:
         raise NotFound("Task not found.") from None
-    except task_models.VersionConflictError as conflict:
+    except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
     return strawberry.ID(task_id)
 
@@ -99,20 +99,20 @@ async def _update(
     info: Info, task_id: str, changes: dict[str, Any], expected_version: int | None
 ) -> OwnedTask:
     try:
-        row = await task_models.update_task(
+        row = await task_writes.update_task(
             owner_scope=task_owner_scope(info.context.viewer),
             task_id=parse_task_id(task_id),
             changes=changes,
             expected_version=expected_version,
         )
-    except task_models.TaskNotFoundError:
+    except task_writes.TaskNotFoundError:
         raise NotFound("Task not found.") from None
-    except task_models.VersionConflictError as conflict:
+    except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
     return await owned_task(info, row)
 
 
-def _conflict(conflict: task_models.VersionConflictError) -> Conflict:
+def _conflict(conflict: task_writes.VersionConflictError) -> Conflict:
     return Conflict(
         "The task was changed by someone else; reload it and try again.",
         currentVersion=conflict.current_version,
