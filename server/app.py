@@ -22,13 +22,14 @@ from server.graphiql import add_graphiql_routes
 from server.graphql_cost_limits import cost_limits_extension, set_up_costs
 from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
 from server.graphql_execution import PlainFieldExecutor
-from server.graphql_view import RecordOperationName, TaskQLView
+from server.graphql_view import TaskQLView
 from server.health import healthz, livez
 from server.housekeeping import purge_periodically
 from server.http_errors import json_error
 from server.malformed_requests import filter_malformed_requests
 from server.metrics import add_metrics_listener, operation_middlewares
 from server.middlewares import compression, limits, request_context
+from server.operation_name import RecordOperationName
 from server.persisted_queries import install as install_persisted_queries
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, cast
 
 import orjson
 from aiohttp import web
 from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.aiohttp.views import GraphQLView
 from strawberry.exceptions import StrawberryGraphQLError
-from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -22,14 +19,13 @@ from resolvers.loaders import build_loaders
 from server.app_keys import (
     DATABASE_MONITOR,
     ERROR_CODES,
-    OPERATION_NAME,
     REQUEST_ID,
     SETTINGS,
     USER_ID,
 )
 from server.authenticate import authenticate
 from server.graphiql import graphiql_response
-from server.graphql_documents import DOCUMENTS
+from server.graphql_batch import execute_batch
 from server.graphql_errors import classify
 from server.graphql_http import (
     EXCHANGE,
@@ -43,26 +39,15 @@ from server.graphql_http import (
     request_error_status,
 )
 from server.http_errors import json_error, service_unavailable
+from server.operation_name import require_operation_name_for_several
 from server.persisted_queries import PERSISTED_QUERIES, PersistedQueryRefused, refusal_response
+from server.retry_after import retry_after_header
 from taskql import audit_context
 from taskql.auth.viewer import ANONYMOUS, Viewer
-from taskql.database_errors import RETRY_AFTER_SECONDS, is_database_unavailable
-from taskql.errors import ErrorCode, ServiceUnavailable
-from taskql.metrics import note_operation, note_outcome
+from taskql.database_errors import is_database_unavailable
+from taskql.errors import ServiceUnavailable
+from taskql.metrics import note_outcome
 from taskql.settings import GraphQLSettings
-
-
-class RecordOperationName(SchemaExtension):
-    """Lets the access log name the operation once the document is parsed."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context.context
-        name = self.execution_context.operation_name
-        if name and isinstance(context, Context):
-            context.request[OPERATION_NAME] = name
-        execution = self.execution_context
-        note_operation(execution.graphql_document, execution.operation_name, execution.query)
-        yield
 
 
 class TaskQLView(GraphQLView[Context, None]):
@@ -151,27 +136,12 @@ class TaskQLView(GraphQLView[Context, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             )
         request[EXCHANGE].batch = True
-        # Cost analysis hook (issue 12 item 2, built elsewhere as a validation rule): the cost
-        # limit applies to the batch as a whole. Sum the cost of every operation here, after
-        # each one's parse and validation and before the first runs, and refuse the whole
-        # batch with QUERY_TOO_COMPLEX (extensions.cost / maxCost) past graphql.max_cost.
-        # One after the other, in order (strawberry gathers them): a batch's mutations keep
-        # their order and a batch holds one request's share of the database, not N.
-        results = []
-        for data in request_data:
-            try:
-                result = await self.execute_single(
-                    request, request_adapter, sub_response, context, root_value, data
-                )
-            except HTTPException as error:
-                # One operation the request cannot run is that operation's error; the
-                # others (maybe mutations that already ran) still get their answers.
-                result = ExecutionResult(
-                    data=None,
-                    errors=[GraphQLError(error.reason, extensions={"code": "BAD_REQUEST"})],
-                )
-            results.append(result)
-        return results
+        return await execute_batch(
+            lambda data: self.execute_single(
+                request, request_adapter, sub_response, context, root_value, data
+            ),
+            request_data,
+        )
 
     async def execute_single(  # noqa: PLR0917
         self,
@@ -183,7 +153,7 @@ class TaskQLView(GraphQLView[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         if request_data.operation_name is None and isinstance(request_data.query, str):
-            _require_operation_name_for_several(request, request_data.query)
+            require_operation_name_for_several(request, request_data.query)
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
@@ -245,16 +215,10 @@ class TaskQLView(GraphQLView[Context, None]):
         if not isinstance(response_data, dict):  # batches are refused in parse_json
             return response
         # A GraphQL answer is HTTP 200 even when the database was away; the header still
-        # tells HTTP clients and proxies when to try again (the longest hint of the errors).
+        # tells HTTP clients and proxies when to try again.
         errors = cast("list[dict[str, Any]]", response_data.get("errors") or [])
-        hints = [
-            int(extensions.get("retryAfterSeconds") or RETRY_AFTER_SECONDS)
-            for error in errors
-            if (extensions := error.get("extensions") or {}).get("code")
-            == ErrorCode.SERVICE_UNAVAILABLE
-        ]
-        if hints:
-            response.headers["Retry-After"] = str(max(hints))
+        if (retry_after := retry_after_header(errors)) is not None:
+            response.headers["Retry-After"] = retry_after
         return response
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
@@ -326,18 +290,3 @@ def _asks_for_websocket(request: web.Request) -> bool:
 
 def _unavailable(error: BaseException | None) -> bool:
     return error is not None and is_database_unavailable(error)
-
-
-def _require_operation_name_for_several(request: web.Request, query: str) -> None:
-    """operationName must be given when the document holds several operations (strawberry
-    would quietly run the first). The parse is the app's cached one; a document that does
-    not parse is left for strawberry's own parse to report as usual."""
-    try:
-        document = request.app[DOCUMENTS].parse(query)
-    except Exception:  # noqa: BLE001 - reported by the parse that follows
-        return
-    operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
-    if operations > 1:
-        raise HTTPException(
-            400, "Must provide operationName if the document contains multiple operations."
-        )
