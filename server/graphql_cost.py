@@ -30,12 +30,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLField,
-    GraphQLInterfaceType,
-    GraphQLList,
     GraphQLNamedType,
-    GraphQLNonNull,
-    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
@@ -44,61 +39,15 @@ from graphql import (
     SelectionSetNode,
     ValueNode,
     VariableNode,
-    get_named_type,
     get_operation_ast,
     value_from_ast_untyped,
 )
 
-from schema.cost import Cost
-from taskql.graphql_internals import definition_of
+from server.graphql_cost_table import CostTable
 
 # Reported costs stop here: JSON clients read numbers as doubles, and nested multipliers
 # can make the exact figure as long as one likes.
 MAX_REPORTED_COST = 2**53 - 1
-
-
-@dataclass(frozen=True, slots=True)
-class FieldCost:
-    """What the cost walk needs of a field, looked up once per selection."""
-
-    weight: int
-    multiplier: str | None  # the argument that multiplies the list fields below
-    output: GraphQLNamedType
-    is_list: bool
-
-
-class CostTable:
-    """Every field of every object and interface type with its weight and multiplier, read
-    once from the schema's @cost directives (the same annotations the SDL prints)."""
-
-    def __init__(self, schema: GraphQLSchema) -> None:
-        self.types: dict[str, dict[str, FieldCost]] = {}
-        for named_type in schema.type_map.values():
-            if isinstance(named_type, GraphQLObjectType | GraphQLInterfaceType):
-                self.types[named_type.name] = {
-                    name: _field_cost(definition) for name, definition in named_type.fields.items()
-                }
-
-    def field(self, type_name: str, field_name: str) -> FieldCost | None:
-        return self.types.get(type_name, {}).get(field_name)
-
-
-def _field_cost(definition: GraphQLField) -> FieldCost:
-    weight, multiplier = 1, None
-    strawberry_field = definition_of(definition.extensions)
-    for directive in getattr(strawberry_field, "directives", None) or ():
-        if isinstance(directive, Cost):
-            weight = directive.weight if isinstance(directive.weight, int) else 1
-            multiplier = directive.multiplier if isinstance(directive.multiplier, str) else None
-    output = definition.type
-    if isinstance(output, GraphQLNonNull):
-        output = output.of_type
-    return FieldCost(
-        weight=weight,
-        multiplier=multiplier,
-        output=get_named_type(output),
-        is_list=isinstance(output, GraphQLList),
-    )
 
 
 @dataclass(slots=True)
