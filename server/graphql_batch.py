@@ -9,18 +9,17 @@ from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from taskql.errors import ErrorCode
+
 
 async def execute_batch(
     run_one: Callable[[GraphQLRequestData], Awaitable[ExecutionResult]],
     operations: list[GraphQLRequestData],
 ) -> list[ExecutionResult]:
     """Each operation's result, in order; `run_one` runs one operation as a single request."""
-    # Cost analysis hook (issue 12 item 2, built elsewhere as a validation rule): the cost
-    # limit applies to the batch as a whole. Sum the cost of every operation here, after
-    # each one's parse and validation and before the first runs, and refuse the whole
-    # batch with QUERY_TOO_COMPLEX (extensions.cost / maxCost) past graphql.max_cost.
-    # One after the other, in order (strawberry gathers them): a batch's mutations keep
-    # their order and a batch holds one request's share of the database, not N.
+    # The batch was priced as a whole before this runs (server.batch_cost). One after the
+    # other, in order (strawberry gathers them): a batch's mutations keep their order and a
+    # batch holds one request's share of the database, not N.
     results = []
     for data in operations:
         try:
@@ -30,7 +29,9 @@ async def execute_batch(
             # others (maybe mutations that already ran) still get their answers.
             result = ExecutionResult(
                 data=None,
-                errors=[GraphQLError(error.reason, extensions={"code": "BAD_REQUEST"})],
+                errors=[
+                    GraphQLError(error.reason, extensions={"code": ErrorCode.BAD_REQUEST.value})
+                ],
             )
         results.append(result)
     return results

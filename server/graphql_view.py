@@ -24,6 +24,7 @@ from server.app_keys import (
     USER_ID,
 )
 from server.authenticate import authenticate
+from server.batch_cost import refuse_costly_batch
 from server.graphiql import graphiql_response
 from server.graphql_batch import execute_batch
 from server.graphql_errors import classify
@@ -136,6 +137,8 @@ class TaskQLView(GraphQLView[Context, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             )
         request[EXCHANGE].batch = True
+        # The cost limit holds for the batch as a whole, refused entire before any of it runs.
+        refuse_costly_batch(request.app, request_data, self.graphql_settings)
         return await execute_batch(
             lambda data: self.execute_single(
                 request, request_adapter, sub_response, context, root_value, data

@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+from models import tasks as task_models
 from tests.conftest import with_overrides
 from tests.factories import access_token_for, create_user
 
@@ -117,3 +118,34 @@ async def test_malformed_batches_are_refused_before_anything_runs(make_client, s
         assert response.status == 400, bad
         assert (await response.json())["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert await titles(client, token) == []
+
+
+async def test_the_cost_limit_applies_to_the_batch_as_a_whole(make_client, settings):
+    """Each createTask costs 2, under graphql.max_cost = 5; three together cost 6: the whole
+    batch is refused with QUERY_TOO_COMPLEX, its cost and the cap before any of it runs, and a
+    batch of two (cost 4) runs."""
+    client = await make_client(
+        with_overrides(
+            settings, graphql={"batching": True, "max_batch_operations": 3, "max_cost": 5}
+        )
+    )
+    user = await create_user()
+    token = access_token_for(user, settings)
+    three = [{"query": CREATE, "variables": {"title": str(n)}} for n in range(3)]
+    response = await post(client, three, token)
+    assert response.status == 400
+    body = await response.json()
+    assert set(body) == {"errors"}
+    (error,) = body["errors"]
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX",
+        "cost": 6,
+        "maxCost": 5,
+        "maxBatchOperations": 3,
+    }
+    assert await task_models.Task.filter(owner_id=user.id).count() == 0
+
+    response = await post(client, three[:2], token)
+    assert response.status == 200
+    assert [entry["data"]["createTask"]["title"] for entry in await response.json()] == ["0", "1"]
+    assert await task_models.Task.filter(owner_id=user.id).count() == 2
