@@ -139,9 +139,7 @@ async def update_task(
         if row is not None:
             await _audit(update_action(changes), row, update_changes(changes, row["version"]))
             return row
-    # Nothing matched: the task is absent (or foreign), or at another version than expected.
-    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
-    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
+    raise _refusal(await get_task(owner_scope=owner_scope, task_id=task_id))
 
 
 async def _apply_update(
@@ -174,6 +172,15 @@ async def _apply_update(
     )
     rows = await _fetch(sql, query)
     return rows[0] if rows else None
+
+
+def _refusal(current: TaskRow | None) -> TaskNotFoundError | VersionConflictError:
+    """Why a write matched no row: the task is absent or foreign (NOT_FOUND), or it was at
+    another version when the write ran (CONFLICT with its version now, even when a concurrent
+    writer has meanwhile brought it to the one the client expected)."""
+    if current is None:
+        return TaskNotFoundError()
+    return VersionConflictError(current["version"])
 
 
 def _checked(current: TaskRow | None, expected_version: int | None) -> TaskRow:
@@ -211,8 +218,7 @@ async def delete_task(
         if rows:
             await _audit(audit.AuditAction.TASK_DELETED, rows[0], audit.deleted(_audited(rows[0])))
             return
-    _checked(await get_task(owner_scope=owner_scope, task_id=task_id), expected_version)
-    raise TaskNotFoundError  # not reached: versions only grow, so it cannot match again
+    raise _refusal(await get_task(owner_scope=owner_scope, task_id=task_id))
 
 
 async def _get_by_client_mutation_id(
