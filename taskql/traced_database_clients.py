@@ -12,20 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from opentelemetry.trace import Tracer
-from tortoise.backends.asyncpg.client import TransactionWrapper
 from tortoise.backends.base.client import (
     BaseDBAsyncClient,
     NestedTransactionContext,
     TransactionContext,
     TransactionContextPooled,
 )
-from tortoise.backends.sqlite.client import SqliteTransactionWrapper
 
 from taskql.database_clients import (
     BoundedAsyncpgClient,
     BoundedSqliteClient,
     _ReleasingTransactionContext,
 )
+from taskql.measured_clients import MeasuredAsyncpgTransaction, MeasuredSqliteTransaction
 from taskql.tracing import statement_span
 
 
@@ -74,7 +73,7 @@ class TracedSqliteClient(StatementSpans, BoundedSqliteClient):
         return _ReleasingTransactionContext(TracedSqliteTransaction(self), self._lock)
 
 
-class TracedSqliteTransaction(StatementSpans, SqliteTransactionWrapper):
+class TracedSqliteTransaction(StatementSpans, MeasuredSqliteTransaction):
     dialect = "sqlite"
 
     def __init__(self, connection: TracedSqliteClient | TracedSqliteTransaction) -> None:
@@ -96,7 +95,7 @@ class TracedAsyncpgClient(StatementSpans, BoundedAsyncpgClient):
         return TransactionContextPooled(TracedAsyncpgTransaction(self), self._pool_init_lock)
 
 
-class TracedAsyncpgTransaction(StatementSpans, TransactionWrapper):
+class TracedAsyncpgTransaction(StatementSpans, MeasuredAsyncpgTransaction):
     dialect = "postgres"
 
     def __init__(self, connection: TracedAsyncpgClient | TracedAsyncpgTransaction) -> None:
