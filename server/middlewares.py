@@ -13,7 +13,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from server.app_keys import OPERATION_NAME, REQUEST_ID, USER_ID
-from server.http_errors import json_error
+from server.http_errors import json_error, service_unavailable
+from taskql.database_errors import is_database_unavailable
 from taskql.logging import get_logger
 from taskql.settings import ServerSettings
 
@@ -43,9 +44,14 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = await handler(request)
     except web.HTTPException as error:
         response = json_error(error.status, error.reason, headers=_passthrough(error))
-    except Exception:
-        log.exception("unhandled error", path=request.path)
-        response = json_error(500, f"Internal server error (request id {request_id}).")
+    except Exception as error:
+        if is_database_unavailable(error):
+            # A fault has a code: a database away outside GraphQL's own handling is a 503 too.
+            log.warning("database unavailable", path=request.path, error=type(error).__name__)
+            response = service_unavailable()
+        else:
+            log.exception("unhandled error", path=request.path)
+            response = json_error(500, f"Internal server error (request id {request_id}).")
     finally:
         access_log.info(
             "request",
