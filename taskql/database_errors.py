@@ -30,6 +30,10 @@ _UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InsufficientResourcesError,
     # lock_timeout, when an operator sets one.
     asyncpg.exceptions.LockNotAvailableError,
+    # Class 40: deadlock or serialization failure; the transaction rolled back, a retry works.
+    asyncpg.exceptions.TransactionRollbackError,
+    # Class 28: the pool's reconnect refused (e.g. credentials rotated under it).
+    asyncpg.exceptions.InvalidAuthorizationSpecificationError,
     # A pooled connection left half-way by a server restart: "cannot switch to state N".
     asyncpg.exceptions.InternalClientError,
 )
