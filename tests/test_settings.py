@@ -75,6 +75,21 @@ def test_check_config_prints_effective_settings_redacted():
     assert "hunter2-db-pass" not in result.stdout
 
 
+def test_check_config_masks_a_password_in_the_url_query_and_keeps_ipv6_hosts():
+    """A password given as `?password=` (asyncpg reads it) is masked too, and an IPv6 host
+    keeps its brackets so the printed URL still parses."""
+    env = taskql_env(
+        **PRODUCTION,
+        TASKQL_DATABASE__URL="postgres://app:pw-in-user@[::1]:5432/taskql?password=pw-in-query",
+    )
+    result = run_taskql("check-config", env=env)
+    assert result.returncode == 0, result.stderr
+    printed = orjson.loads(result.stdout)
+    assert printed["database"]["url"] == "postgres://app:***@[::1]:5432/taskql?password=***"
+    assert "pw-in-user" not in result.stdout
+    assert "pw-in-query" not in result.stdout
+
+
 def test_unknown_environment_is_refused():
     """A typo in TASKQL_ENV is an error, not a silent fallback to development."""
     with pytest.raises(ConfigError, match="TASKQL_ENV"):
