@@ -20,6 +20,7 @@ from taskql.settings_sections import (
     ApqSettings,
     AuthSettings,
     DatabaseSettings,
+    EventsSettings,
     GraphQLSettings,
     LoggingSettings,
     MetricsSettings,
@@ -48,6 +49,7 @@ __all__ = [
     "AuthSettings",
     "ConfigError",
     "DatabaseSettings",
+    "EventsSettings",
     "GraphQLSettings",
     "LoggingSettings",
     "MetricsSettings",
@@ -156,6 +158,7 @@ def _build(env: str, raw: Any) -> Settings:
         ),
         ratelimit=_ratelimit(section("ratelimit")),
         apq=_apq(apq),
+        events=_events(section("events")),
         tracing=_tracing(section("tracing")),
     )
     _check_relations(settings)
@@ -288,3 +291,21 @@ def _apq(apq: dict[str, Any]) -> ApqSettings:
         max_document_bytes=_int(apq, "apq.max_document_bytes", low=1),
         max_entries=_int(apq, "apq.max_entries", low=1),
     )
+
+
+# PostgreSQL truncates identifiers longer than this.
+MAX_CHANNEL_LENGTH = 63
+
+
+def _events(events: dict[str, Any]) -> EventsSettings:
+    backend = _str(events, "events.backend").lower()
+    if backend not in ("auto", "memory", "postgres", "redis"):
+        raise ConfigError("events.backend", "must be auto, memory, postgres or redis")
+    redis_url = str(events.get("redis_url") or "")
+    if backend == "redis" and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("events.redis_url", "must start with redis://, rediss:// or unix://")
+    channel = _str(events, "events.channel")
+    if not channel.replace("_", "").isalnum() or len(channel) > MAX_CHANNEL_LENGTH:
+        # It is spelled into LISTEN/NOTIFY statements: an identifier, never quoted text.
+        raise ConfigError("events.channel", "must be letters, digits and _ (at most 63)")
+    return EventsSettings(backend=backend, redis_url=redis_url, channel=channel)

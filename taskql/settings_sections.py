@@ -185,6 +185,16 @@ class TracingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EventsSettings:
+    # How task events reach every instance: "memory" (this process: SQLite with one worker),
+    # "postgres" (LISTEN/NOTIFY on one dedicated connection per instance), "redis" (pub/sub on
+    # redis_url) or "auto" (postgres on PostgreSQL, memory on SQLite).
+    backend: str = "auto"
+    redis_url: str = field(default="", repr=False)
+    channel: str = "taskql_task_events"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
     server: ServerSettings
@@ -196,6 +206,7 @@ class Settings:
     ratelimit: RateLimitSettings
     apq: ApqSettings
     tracing: TracingSettings = field(default_factory=TracingSettings)
+    events: EventsSettings = field(default_factory=EventsSettings)
 
     @property
     def is_production(self) -> bool:
