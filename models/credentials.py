@@ -27,6 +27,10 @@ class RevokeReason(StrEnum):
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105
     ROLE_CHANGED = "ROLE_CHANGED"
     STATUS_CHANGED = "STATUS_CHANGED"  # deactivated or reactivated by an admin
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - through a mailed link
+    REVOKED = "REVOKED"  # ended by its user from the sessions list (revokeSession)
+    LOGOUT_EVERYWHERE = "LOGOUT_EVERYWHERE"
+    ADMIN_REVOKED = "ADMIN_REVOKED"  # an admin's revokeUserSessions
 
 
 # One sign-in: every access token carries its id (`sid`), every refresh token belongs to it.
@@ -95,13 +99,18 @@ async def create_session(
         id=session_id,
         user_id=user_id,
         expires_at=expires_at,
-        user_agent=_truncated(user_agent, USER_AGENT_LENGTH),
-        client_address=_truncated(client_address, CLIENT_ADDRESS_LENGTH),
+        user_agent=printable(user_agent, USER_AGENT_LENGTH),
+        client_address=printable(client_address, CLIENT_ADDRESS_LENGTH),
     )
 
 
-def _truncated(value: str | None, length: int) -> str | None:
-    return None if value is None else value[:length]
+def printable(value: str | None, length: int) -> str | None:
+    """At most `length` characters, control and other unprintable characters dropped: a
+    client-chosen header must not carry terminal escapes or line breaks into a list or a log."""
+    if value is None:
+        return None
+    cleaned = "".join(c for c in value[: length * 2] if c.isprintable())[:length].strip()
+    return cleaned or None
 
 
 async def revoke_session(
@@ -114,10 +123,29 @@ async def revoke_session(
     return revoked == 1
 
 
-async def revoke_user_sessions(*, user_id: uuid.UUID, now: datetime, reason: RevokeReason) -> None:
-    await Session.filter(user_id=user_id, revoked_at=None).update(
-        revoked_at=now, revoke_reason=reason
-    )
+async def revoke_user_sessions(
+    *,
+    user_id: uuid.UUID,
+    now: datetime,
+    reason: RevokeReason,
+    except_session_id: uuid.UUID | None = None,
+) -> int:
+    """Revoke every live session of the user (but `except_session_id`); how many were live."""
+    query = Session.filter(user_id=user_id, revoked_at=None)
+    if except_session_id is not None:
+        query = query.exclude(id=except_session_id)
+    return await query.update(revoked_at=now, revoke_reason=reason)
+
+
+# A user rarely holds more; older ones beyond it are still revoked by logoutEverywhere.
+MAX_LISTED_SESSIONS = 100
+
+
+async def live_sessions(*, user_id: uuid.UUID, now: datetime) -> list[Session]:
+    """The user's unrevoked, unexpired sessions, most recently used first, in one statement."""
+    query = Session.filter(user_id=user_id, revoked_at=None, expires_at__gt=now)
+    sessions = await query.order_by("-created_at").limit(MAX_LISTED_SESSIONS)
+    return sorted(sessions, key=lambda s: (s.last_used_at or s.created_at, s.id), reverse=True)
 
 
 async def add_refresh_token(

@@ -30,6 +30,8 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     # Bumped whenever every token the user holds must die (password, role, deactivation).
     token_epoch = fields.IntField(default=0)
+    # When the user proved they read this address (a verification or password-reset link).
+    email_verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -81,6 +83,28 @@ async def change_password(*, user_id: uuid.UUID, password_hash: str) -> User | N
     """New password and a new token epoch, so every token issued before dies."""
     action = audit.AuditAction.USER_PASSWORD_CHANGED
     return await _audited_update(user_id, action, bump=True, password_hash=password_hash)
+
+
+async def reset_password(*, user_id: uuid.UUID, password_hash: str) -> User | None:
+    """change_password through a mailed link: the same new epoch, its own audit action."""
+    action = audit.AuditAction.USER_PASSWORD_RESET
+    return await _audited_update(user_id, action, bump=True, password_hash=password_hash)
+
+
+async def mark_email_verified(*, user_id: uuid.UUID, now: datetime) -> bool:
+    """Record a verified address once (an audit row the first time); False if done before."""
+    async with in_transaction():
+        changed = await User.filter(id=user_id, email_verified_at=None).update(
+            email_verified_at=now
+        )
+        if changed:
+            await audit.record(
+                audit.AuditAction.USER_EMAIL_VERIFIED,
+                target_type=audit.TargetType.USER,
+                target_id=user_id,
+                changes=[{"field": "email_verified", "old": False, "new": True}],
+            )
+    return changed == 1
 
 
 async def set_role(*, user_id: uuid.UUID, role: Role) -> User | None:
@@ -146,7 +170,16 @@ def _now() -> datetime:
 
 
 # Lean reads for lists and dataloaders: dicts of the columns the User type shows, no hydration.
-USER_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
+USER_COLUMNS = (
+    "id",
+    "email",
+    "display_name",
+    "role",
+    "is_active",
+    "created_at",
+    "updated_at",
+    "email_verified_at",
+)
 
 
 _SELECT_USERS = f"SELECT {', '.join(USER_COLUMNS)} FROM users"  # noqa: S608 - fixed columns

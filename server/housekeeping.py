@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from models import account_tokens as account_token_models
 from models import credentials as credential_models
 from server.app_keys import DATABASE_READY, SETTINGS
 from taskql.logging import get_logger
@@ -22,6 +23,7 @@ log = get_logger("taskql.housekeeping")
 async def purge_once(*, login_failure_window_seconds: int) -> None:
     now = datetime.now(UTC)
     await credential_models.purge_expired(now=now)
+    await account_token_models.purge_expired(now=now)
     await credential_models.purge_login_failures(
         before=now - timedelta(seconds=login_failure_window_seconds)
     )
