@@ -30,7 +30,11 @@ async def purge_once(*, login_failure_window_seconds: int) -> None:
 
 
 async def purge_periodically(app: web.Application) -> None:
-    window = app[SETTINGS].auth.login_failure_window_seconds
+    settings = app[SETTINGS]
+    # The recovery-mail counts share the table; the longest window decides what may go.
+    window = max(
+        settings.auth.login_failure_window_seconds, settings.accounts.recovery_window_seconds
+    )
     while True:
         # Sleep first: start-up stays quiet, and a round needs a reachable database.
         await asyncio.sleep(INTERVAL_SECONDS)

@@ -16,13 +16,16 @@ from dynaconf import Dynaconf
 
 from taskql.paths import project_root
 from taskql.settings_auth import DEVELOPMENT_SECRET_FILE, _auth
+from taskql.settings_mail import _accounts, _mail
 from taskql.settings_sections import (
+    AccountSettings,
     ApqSettings,
     AuthSettings,
     DatabaseSettings,
     EventsSettings,
     GraphQLSettings,
     LoggingSettings,
+    MailSettings,
     MetricsSettings,
     RateLimitSettings,
     ServerSettings,
@@ -45,6 +48,7 @@ from taskql.settings_values import (
 # What other modules import from here: the sections and ConfigError live in their own modules.
 __all__ = [
     "DEVELOPMENT_SECRET_FILE",
+    "AccountSettings",
     "ApqSettings",
     "AuthSettings",
     "ConfigError",
@@ -52,6 +56,7 @@ __all__ = [
     "EventsSettings",
     "GraphQLSettings",
     "LoggingSettings",
+    "MailSettings",
     "MetricsSettings",
     "RateLimitSettings",
     "ServerSettings",
@@ -160,6 +165,8 @@ def _build(env: str, raw: Any) -> Settings:
         apq=_apq(apq),
         events=_events(section("events")),
         tracing=_tracing(section("tracing")),
+        mail=_mail(env, section("mail")),
+        accounts=_accounts(section("accounts")),
     )
     _check_relations(settings)
     return settings

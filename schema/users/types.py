@@ -47,6 +47,12 @@ class User:
             "null for everyone else."
         )
     )
+    email_verified: bool | None = strawberry.field(
+        description=(
+            "Whether the user confirmed their email (verifyEmail, or a password reset). "
+            "Visible, like email, only to the user themself and to admins."
+        )
+    )
     # User.tasks answers by response key (info.path.key), filled by a parent that loaded
     # them for a whole list of users (UserConnection.from_page, from the pages of
     # resolvers.tasks.queries.user_task_pages).
@@ -111,6 +117,9 @@ class User:
             created_at=values["created_at"],
             updated_at=values["updated_at"],
             email=values["email"] if may_read_email(viewer, pk) else None,
+            email_verified=(
+                values["email_verified_at"] is not None if may_read_email(viewer, pk) else None
+            ),
             task_pages={},
         )
 
@@ -132,7 +141,16 @@ async def _connection_later(loading: Awaitable[RowPage], viewer: Viewer) -> Task
     return TaskConnection.from_page(page, User.index(page.owners, viewer))
 
 
-_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
+_COLUMNS = (
+    "id",
+    "email",
+    "display_name",
+    "role",
+    "is_active",
+    "created_at",
+    "updated_at",
+    "email_verified_at",
+)
 # Stored role -> GraphQL enum. The model's role is a StrEnum, so its members hash and compare
 # like their text: one dict serves rows from the ORM and raw rows alike.
 _ROLES = {role.value: role for role in Role}
