@@ -26,9 +26,13 @@ class AuditAction(Enum):
     USER_DEACTIVATED = "USER_DEACTIVATED"
     USER_REACTIVATED = "USER_REACTIVATED"
     USER_PASSWORD_CHANGED = "USER_PASSWORD_CHANGED"  # noqa: S105 - an action name
+    USER_PASSWORD_RESET = "USER_PASSWORD_RESET"  # noqa: S105 - an action name
+    USER_EMAIL_VERIFIED = "USER_EMAIL_VERIFIED"
+    USER_SESSIONS_REVOKED = "USER_SESSIONS_REVOKED"
     LOGIN = "LOGIN"
     LOGOUT = "LOGOUT"
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"  # noqa: S105 - an action name
+    SESSION_REVOKED = "SESSION_REVOKED"
 
 
 @strawberry.enum(description="The kind of record an audit event is about.")

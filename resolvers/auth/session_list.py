@@ -83,7 +83,10 @@ async def _revoke_all(user_id: uuid.UUID, reason: RevokeReason) -> int:
             audit.AuditAction.USER_SESSIONS_REVOKED,
             target_type=audit.TargetType.USER,
             target_id=user_id,
-            changes=[{"field": "live_sessions", "old": count, "new": 0, "reason": reason.value}],
+            changes=[
+                {"field": "live_sessions", "old": count, "new": 0},
+                {"field": "revoke_reason", "old": None, "new": reason.value},
+            ],
         )
     log.info("sessions revoked", user_id=str(user_id), count=count, reason=reason.value)
     return count

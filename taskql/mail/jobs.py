@@ -63,6 +63,11 @@ class MailJobs:
         if late:
             log.warning("mail jobs cancelled at shutdown", count=len(late))
 
+    async def wait_idle(self) -> None:
+        """Until no job is in flight, those submitted meanwhile included."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     @property
     def in_flight(self) -> int:
         return len(self._tasks)
