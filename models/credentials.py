@@ -43,6 +43,10 @@ class Session(Model):
         "models.User", related_name=False, on_delete=fields.CASCADE, db_index=True
     )
     user_id: uuid.UUID  # set by tortoise; declared for the type checker
+    # The user's token epoch when the session started. Every bump of the user's epoch ends
+    # every session, so a session whose epoch differs was started by a sign-in that raced a
+    # password change (or a role or status change): it is refused like a revoked one.
+    token_epoch = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     # The last refresh; access-token use is not recorded (it would cost a write per request).
     last_used_at = fields.DatetimeField(null=True)
@@ -91,6 +95,7 @@ async def create_session(
     *,
     session_id: uuid.UUID,
     user_id: uuid.UUID,
+    token_epoch: int,
     expires_at: datetime,
     user_agent: str | None,
     client_address: str | None,
@@ -98,6 +103,7 @@ async def create_session(
     return await Session.create(
         id=session_id,
         user_id=user_id,
+        token_epoch=token_epoch,
         expires_at=expires_at,
         user_agent=printable(user_agent, USER_AGENT_LENGTH),
         client_address=printable(client_address, CLIENT_ADDRESS_LENGTH),
@@ -170,12 +176,15 @@ async def get_refresh_token(*, token_hash: str) -> RefreshToken | None:
 
 
 # Parameters: 1 = now, 2 = token hash. Spending and the session check are one statement, so a
-# token whose session was revoked a moment ago can no longer be spent, whatever the timing.
+# token whose session was revoked a moment ago can no longer be spent, whatever the timing;
+# nor can one of a session started under an older token epoch (a sign-in that raced a
+# password change), which would otherwise mint tokens of the new epoch.
 _SPEND_SQL = (
     'UPDATE "refresh_tokens" SET "used_at" = {now} '
     'WHERE "token_hash" = {hash} AND "used_at" IS NULL AND "expires_at" > {now} '
-    'AND EXISTS (SELECT 1 FROM "sessions" WHERE "sessions"."id" = "refresh_tokens"."family_id" '
-    'AND "sessions"."revoked_at" IS NULL) '
+    'AND EXISTS (SELECT 1 FROM "sessions" JOIN "users" ON "users"."id" = "sessions"."user_id" '
+    'WHERE "sessions"."id" = "refresh_tokens"."family_id" '
+    'AND "sessions"."revoked_at" IS NULL AND "sessions"."token_epoch" = "users"."token_epoch") '
     'RETURNING "user_id", "family_id"'
 )
 SPEND_SQL = {
@@ -198,12 +207,13 @@ async def spend_refresh_token(
 
 
 # Parameters: 1 = user id, 2 = session id. Both columns hold UUIDs (CHAR(36) text on SQLite).
-# No row when the user is gone or the session is unknown, revoked or someone else's.
+# No row when the user is gone or the session is unknown, revoked, someone else's, or started
+# under an older token epoch than the user's.
 _VIEWER_STATE_SQL = (
     'SELECT "users"."role", "users"."is_active", "users"."token_epoch" '
     'FROM "users" JOIN "sessions" ON "sessions"."user_id" = "users"."id" '
     'WHERE "users"."id" = {user_id} AND "sessions"."id" = {session_id} '
-    'AND "sessions"."revoked_at" IS NULL'
+    'AND "sessions"."revoked_at" IS NULL AND "sessions"."token_epoch" = "users"."token_epoch"'
 )
 VIEWER_STATE_SQL = {
     "sqlite": _VIEWER_STATE_SQL.format(user_id="?1", session_id="?2"),

@@ -36,6 +36,7 @@ async def add_sessions(user, count: int) -> None:
         await credential_models.create_session(
             session_id=new_id(),
             user_id=user.id,
+            token_epoch=user.token_epoch,
             expires_at=datetime.now(UTC) + timedelta(days=1),
             user_agent="bulk",
             client_address=None,
