@@ -31,7 +31,7 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802, ARG002
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
-            self._messages.append(parsed)  # type: ignore[arg-type]
+            self._messages.append(parsed)
         return "250 Message accepted"
 
     @property
