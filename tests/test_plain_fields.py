@@ -120,7 +120,14 @@ async def add_rows(settings, users: int = 3) -> str:
     return token
 
 
-@pytest.mark.parametrize("name", sorted(path.stem for path in OPERATIONS.glob("*.graphql")))
+# The list reads (no variables); the session and account operations take variables and are
+# answered by plain mutation resolvers, covered by their own tests.
+LIST_OPERATIONS = sorted(
+    path.stem for path in OPERATIONS.glob("*.graphql") if path.stem.startswith(("tasks", "users"))
+)
+
+
+@pytest.mark.parametrize("name", LIST_OPERATIONS)
 async def test_frontend_operations_answer_alike(real_schema, settings, name):
     """The frontend's operations give identical bodies with and without the plain path."""
     client, kept = real_schema
