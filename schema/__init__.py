@@ -17,6 +17,7 @@ from resolvers.datetimes import parse_datetime_input
 from schema.audit import AuditQuery
 from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
+from schema.nodes.queries import NodeQuery
 from schema.server_info import ServerInfoQuery
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
@@ -25,7 +26,7 @@ from schema.users.queries import UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery):
+class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery, NodeQuery):
     pass
 
 
