@@ -14,6 +14,8 @@ from tortoise.transactions import in_transaction
 from models import audit
 from models.ids import new_id
 from models.sql import Sql
+from models.user_filters import UserFilterSpec as UserFilterSpec  # noqa: PLC0414 - re-exported
+from models.user_filters import user_filter_clauses
 
 # Re-exported: the role is a core value now, and callers still name it models.users.Role.
 from taskql.auth.roles import Role as Role  # noqa: PLC0414
@@ -149,6 +151,7 @@ def _now() -> datetime:
 USER_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
 
 
+NO_USER_FILTER = UserFilterSpec()
 _SELECT_USERS = f"SELECT {', '.join(USER_COLUMNS)} FROM users"  # noqa: S608 - fixed columns
 _DATETIME_COLUMNS = ("created_at", "updated_at")
 
@@ -163,14 +166,20 @@ async def get_many(*, user_ids: Sequence[uuid.UUID | str]) -> list[dict[str, Any
 
 
 async def list_page(
-    *, after: tuple[datetime, uuid.UUID] | None, limit: int
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    filters: UserFilterSpec = NO_USER_FILTER,
 ) -> list[dict[str, Any]]:
-    """Newest first (created_at, then id, descending), starting after the keyset `after`."""
+    """Newest first (created_at, then id, descending), starting after the keyset `after`,
+    the users matching `filters` only."""
     sql = Sql()
-    where = ""
+    clauses = []
     if after is not None:
         created_at, user_id = after
-        where = f" WHERE (created_at, id) < ({sql.param(created_at)}, {sql.param(str(user_id))})"
+        clauses.append(f"(created_at, id) < ({sql.param(created_at)}, {sql.param(str(user_id))})")
+    clauses += user_filter_clauses(sql, filters)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     order = f" ORDER BY created_at DESC, id DESC LIMIT {sql.param(limit)}"
     return await _fetch(sql, _SELECT_USERS + where + order)
 

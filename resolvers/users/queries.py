@@ -10,7 +10,7 @@ from models import users as user_models
 from resolvers.pagination import page_size
 from resolvers.selection import selected_names
 from resolvers.tasks.queries import user_task_pages
-from resolvers.users.input import parse_user_id
+from resolvers.users.input import clean_user_filter, parse_user_id
 from resolvers.users.pages import keyset_of, user_page
 from taskql.errors import NotFound
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from resolvers.context import Info
     from resolvers.pagination import RowPage
     from resolvers.tasks.pages import PagesByOwner
+    from schema.users.input import UserFilter
 
 
 async def me(info: Info) -> user_models.User:
@@ -33,14 +34,23 @@ async def user(info: Info, user_id: str) -> user_models.User:
 
 
 async def users(
-    info: Info, *, first: int | None, after: str | None
+    info: Info, *, first: int | None, after: str | None, filter_: UserFilter | None = None
 ) -> tuple[RowPage, dict[str | int, PagesByOwner]]:
     """A page of users, and their tasks by User.tasks response key where the operation's
     arguments could be read ahead (the rest User.tasks loads itself)."""
     settings = info.context.settings
     shown = page_size(first, settings)
     keyset = keyset_of(settings, after)
-    rows = await user_models.list_page(after=keyset, limit=shown + 1)
+    filters = (
+        user_models.NO_USER_FILTER
+        if filter_ is None
+        else clean_user_filter(
+            search=filter_.search,
+            role=None if filter_.role is None else filter_.role.value,
+            is_active=filter_.is_active,
+        )
+    )
+    rows = await user_models.list_page(after=keyset, limit=shown + 1, filters=filters)
     page = user_page(
         settings, selected_names(info), rows, shown=shown, after_given=keyset is not None
     )

@@ -10,6 +10,7 @@ from schema.cost import PAGE
 from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
 from schema.users.connection import UserConnection
+from schema.users.input import UserFilter
 from schema.users.types import User
 
 
@@ -27,12 +28,19 @@ class UserQuery:
         return User.from_row(await user_queries.user(info, id), info.context.viewer)
 
     @strawberry.field(
-        description="Admin only: every user, newest first (createdAt, then id, descending).",
+        description="Admin only: every user (or those matching `filter`), newest first "
+        "(createdAt, then id, descending).",
         extensions=requires(IsAuthenticated(), IsAdmin()),
         directives=[PAGE],
     )
     async def users(
-        self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
+        self,
+        info: Info,
+        filter: UserFilter | None = strawberry.UNSET,  # noqa: A002 - the GraphQL name
+        first: int | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
     ) -> UserConnection:
-        page, task_pages = await user_queries.users(info, first=given(first), after=given(after))
+        page, task_pages = await user_queries.users(
+            info, first=given(first), after=given(after), filter_=given(filter)
+        )
         return UserConnection.from_page(page, task_pages, info.context.viewer)
