@@ -140,7 +140,9 @@ async def test_audit_ids_are_the_global_ids_and_filter_takes_them(graphql, setti
     user_id = global_ids.encode_user(str(user.id))
     query = """query($a: ID, $t: ID) { auditEvents(filter: {actorId: $a, targetId: $t}) {
       edges { node { actorId targetId targetType action } } } }"""
-    raw_task = str(global_ids.decode(task_id)[1])
+    decoded = global_ids.decode(task_id)
+    assert decoded is not None
+    raw_task = str(decoded[1])
 
     for actor, target in ((user_id, task_id), (str(user.id), raw_task)):
         body = await graphql(query, {"a": actor, "t": target}, token=admin_token)

@@ -23,11 +23,6 @@ def error_of(body):
     return body["errors"][0]
 
 
-async def first_task_id(graphql, token) -> str:
-    body = await graphql(TASK_IDS, token=token)
-    return body["data"]["tasks"]["edges"][0]["node"]["id"]
-
-
 async def test_task_id_round_trips_through_node(graphql, settings):
     """The id a task list returns is a global id that node(id:) answers with that same task."""
     user, token = await signed_in_user(settings)
