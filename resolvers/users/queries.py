@@ -7,17 +7,18 @@ import uuid
 from typing import TYPE_CHECKING
 
 from models import users as user_models
-from resolvers.pagination import page_size
+from resolvers.pagination import page_args
 from resolvers.selection import selected_names
 from resolvers.tasks.queries import user_task_pages
+from resolvers.users import pages as user_pages
 from resolvers.users.input import parse_user_id
-from resolvers.users.pages import keyset_of, user_page
 from taskql.errors import NotFound
 
 if TYPE_CHECKING:
     from resolvers.context import Info
     from resolvers.pagination import RowPage
     from resolvers.tasks.pages import PagesByOwner
+    from schema.users.input import UserOrder
 
 
 async def me(info: Info) -> user_models.User:
@@ -33,19 +34,36 @@ async def user(info: Info, user_id: str) -> user_models.User:
 
 
 async def users(
-    info: Info, *, first: int | None, after: str | None
+    info: Info,
+    *,
+    order_by: UserOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> tuple[RowPage, dict[str | int, PagesByOwner]]:
     """A page of users, and their tasks by User.tasks response key where the operation's
     arguments could be read ahead (the rest User.tasks loads itself)."""
     settings = info.context.settings
-    shown = page_size(first, settings)
-    keyset = keyset_of(settings, after)
-    rows = await user_models.list_page(after=keyset, limit=shown + 1)
-    page = user_page(
-        settings, selected_names(info), rows, shown=shown, after_given=keyset is not None
+    args = page_args(settings, first=first, after=after, last=last, before=before)
+    page = user_pages.page_request(
+        settings,
+        args,
+        sort=None if order_by is None else order_by.field.value,
+        descending=None if order_by is None else order_by.direction.value == "DESC",
     )
-    owner_ids = [str(row["id"]) for row in page.rows]
-    return page, await user_task_pages(info, owner_ids, path=("edges", "node"))
+    rows, beyond = await user_models.list_page(page=page)
+    result = user_pages.user_page(
+        settings,
+        selected_names(info),
+        rows,
+        page=page,
+        shown=args.shown,
+        beyond_cursor=beyond,
+        count=user_models.count_users,
+    )
+    owner_ids = [str(row["id"]) for row in result.rows]
+    return result, await user_task_pages(info, owner_ids, path=("edges", "node"))
 
 
 def viewer_id(info: Info) -> uuid.UUID:
