@@ -145,3 +145,28 @@ async def test_filtered_list_costs_one_statement(graphql, people, sql_statements
         "back@odd.example",
     }
     assert len(sql_statements.statements) == 2
+
+
+async def test_filter_with_order_backward_paging_and_total_count(graphql, people):
+    """The filter holds for orderBy, last/before and totalCount too: backward pages by email
+    reach exactly the matching users, hasPreviousPage is exact, totalCount counts matches."""
+    query = """query($filter: UserFilter, $last: Int, $before: String) {
+      users(filter: $filter, orderBy: {field: EMAIL, direction: ASC}, last: $last,
+            before: $before) {
+        totalCount edges { node { email } } pageInfo { hasPreviousPage startCursor } } }"""
+    wanted = {"search": ".example", "role": "USER", "isActive": True}
+    back, before = [], None
+    while True:
+        body = await graphql(
+            query, {"filter": wanted, "last": 2, "before": before}, token=people["token"]
+        )
+        assert "errors" not in body, body
+        connection = body["data"]["users"]
+        assert connection["totalCount"] == 4
+        back = [edge["node"]["email"] for edge in connection["edges"]] + back
+        if not connection["pageInfo"]["hasPreviousPage"]:
+            break
+        before = connection["pageInfo"]["startCursor"]
+    assert back == sorted(
+        ["ada@math.example", "pct@odd.example", "under_score@odd.example", "back@odd.example"]
+    )

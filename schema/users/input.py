@@ -1,10 +1,25 @@
-"""What the admin's users list can be narrowed by."""
+"""Inputs of the admin's users list: its order and what it can be narrowed by."""
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
+from schema.pagination import OrderDirection
 from schema.users.types import Role
+
+
+@strawberry.enum(description="What the users list is sorted by; the user id breaks ties.")
+class UserOrderField(Enum):
+    CREATED_AT = "CREATED_AT"
+    EMAIL = "EMAIL"
+
+
+@strawberry.input(description="Sort order of the users list.")
+class UserOrder:
+    field: UserOrderField = UserOrderField.CREATED_AT
+    direction: OrderDirection = OrderDirection.DESC
 
 
 @strawberry.input(description="Users matching all the given conditions.")
