@@ -155,7 +155,8 @@ async def test_filter_with_order_backward_paging_and_total_count(graphql, people
             before: $before) {
         totalCount edges { node { email } } pageInfo { hasPreviousPage startCursor } } }"""
     wanted = {"search": ".example", "role": "USER", "isActive": True}
-    back, before = [], None
+    back: list[str] = []
+    before = None
     while True:
         body = await graphql(
             query, {"filter": wanted, "last": 2, "before": before}, token=people["token"]
