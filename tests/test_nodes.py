@@ -251,3 +251,14 @@ async def test_nodes_cost_counts_each_id(graphql, settings):
     body = await graphql(query, {"ids": ids}, token=token)
 
     assert error_of(body)["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_no_ids_read_nothing(graphql, settings, sql_statements):
+    """nodes(ids: []) is an empty list and reads no row (the viewer's statement only)."""
+    _user, token = await signed_in_user(settings)
+
+    sql_statements.reset()
+    body = await graphql(NODES, {"ids": []}, token=token)
+
+    assert body == {"data": {"nodes": []}}
+    assert len(sql_statements.statements) == 1
