@@ -19,6 +19,7 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
 from schema.auth.recovery import RecoveryMutation
 from schema.auth.sessions import SessionMutation, SessionQuery
+from schema.nodes.queries import NodeQuery
 from schema.server_info import ServerInfoQuery
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
@@ -27,7 +28,7 @@ from schema.users.queries import UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery, SessionQuery):
+class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery, SessionQuery, NodeQuery):
     pass
 
 

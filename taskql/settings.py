@@ -150,6 +150,7 @@ def _build(env: str, raw: Any) -> Settings:
             report_cost=_bool(graphql, "graphql.report_cost"),
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
             trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
+            nodes_max=_int(graphql, "graphql.nodes_max", low=1, high=1000),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(

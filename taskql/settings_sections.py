@@ -85,6 +85,8 @@ class GraphQLSettings:
     # run; the production recommendation. The manifest is relative to the project root.
     trusted_documents_only: bool = False
     trusted_documents_manifest: str = "operations/manifest.json"
+    # Query.nodes: most ids one call takes (one read per type whatever the count).
+    nodes_max: int = 100
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from resolvers.tasks.input import (
 )
 from resolvers.tasks.queries import OwnedTask, owned_task
 from taskql.errors import Conflict, NotFound, ValidationFailed
+from taskql.global_ids import encode_task
 
 if TYPE_CHECKING:
     from resolvers.context import Info
@@ -82,17 +83,18 @@ async def set_task_status(
 
 
 async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
+    row_id = parse_task_id(task_id)
     try:
         await task_writes.delete_task(
             owner_scope=task_owner_scope(info.context.viewer),
-            task_id=parse_task_id(task_id),
+            task_id=row_id,
             expected_version=expected_version,
         )
     except task_writes.TaskNotFoundError:
         raise NotFound("Task not found.") from None
     except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
-    return strawberry.ID(task_id)
+    return strawberry.ID(encode_task(str(row_id)))  # the global id, whichever form came in
 
 
 async def _update(
