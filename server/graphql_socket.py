@@ -17,21 +17,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from aiohttp import ClientConnectionResetError
+from aiohttp import ClientConnectionResetError, web
 from graphql import GraphQLError
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter
 from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from resolvers.context import Context
 from server.graphql_errors import classify
 from server.live_sockets import LiveSocket
+from server.persisted_queries import PERSISTED_QUERIES, PersistedQueryRefused
 from taskql.errors import ErrorCode
 
 if TYPE_CHECKING:
@@ -70,28 +73,58 @@ class TaskQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.subscription_limit = max_subscriptions_per_connection
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        if not self.connection_acknowledged or not isinstance(payload, dict):
+            await super().handle_subscribe(message)  # closes the socket (4401, 4400)
+            return
         limit = self.subscription_limit
         if (
-            self.connection_acknowledged
-            and limit is not None
+            limit is not None
             and len(self.operations) >= limit
             and message.get("id") not in self.operations
         ):
-            await self.send_message(
-                {
-                    "id": message["id"],
-                    "type": "error",
-                    "payload": [
-                        {
-                            "message": f"At most {limit} subscriptions per connection; "
-                            "complete one first.",
-                            "extensions": {"code": ErrorCode.RATE_LIMITED.value},
-                        }
-                    ],
-                }
+            await self._refuse(
+                message,
+                f"At most {limit} subscriptions per connection; complete one first.",
+                {"code": ErrorCode.RATE_LIMITED.value},
             )
             return
-        await super().handle_subscribe(message)
+        # Persisted queries and trusted documents hold here as over HTTP.
+        persisted = self.view_request().app[PERSISTED_QUERIES]
+        try:
+            data = await persisted.resolve(
+                GraphQLRequestData(
+                    query=payload.get("query"),
+                    variables=payload.get("variables"),
+                    operation_name=payload.get("operationName"),
+                    extensions=payload.get("extensions"),
+                )
+            )
+        except PersistedQueryRefused as refused:
+            await self._refuse(message, refused.message, refused.extensions)
+            return
+        if not isinstance(data.query, str):
+            await self._refuse(
+                message, "A subscribe message needs a query.", {"code": ErrorCode.BAD_REQUEST.value}
+            )
+            return
+        await super().handle_subscribe(
+            cast("SubscribeMessage", {**message, "payload": {**payload, "query": data.query}})
+        )
+
+    def view_request(self) -> web.Request:
+        return self.context.request
+
+    async def _refuse(
+        self, message: SubscribeMessage, text: str, extensions: dict[str, Any]
+    ) -> None:
+        await self.send_message(
+            {
+                "id": message["id"],
+                "type": "error",
+                "payload": [{"message": text, "extensions": extensions}],
+            }
+        )
 
 
 class _ClassifiedErrors:
@@ -108,11 +141,19 @@ class _ClassifiedErrors:
 
 
 async def _classified(results: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+    started = False
     try:
         async for result in results:
+            started = True
             if result.errors:
                 result.errors = [_classify(error) for error in result.errors]
             yield result
+    except GraphQLError as error:
+        # The document cache's parse hook raises syntax and parser-limit errors, which
+        # strawberry's stream lets through: answered as the operation's `error` message.
+        if started:
+            raise
+        yield PreExecutionError(data=None, errors=[_classify(error)])
     finally:
         await results.aclose()
 

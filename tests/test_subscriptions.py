@@ -17,7 +17,9 @@ UPDATE = "mutation U($id: ID!, $t: String!) { updateTask(id: $id, input: {title:
 UPDATE_STATUS = (
     "mutation U($id: ID!, $s: TaskStatus!) { updateTask(id: $id, input: {status: $s}) { version } }"
 )
-SET_STATUS = "mutation S($id: ID!, $s: TaskStatus!) { setTaskStatus(id: $id, status: $s) { version } }"
+SET_STATUS = (
+    "mutation S($id: ID!, $s: TaskStatus!) { setTaskStatus(id: $id, status: $s) { version } }"
+)
 DELETE = "mutation D($id: ID!, $v: Int) { deleteTask(id: $id, expectedVersion: $v) }"
 
 
@@ -148,9 +150,7 @@ async def test_refused_writes_publish_nothing(client, graphql, settings):
         await until_listening(client, 1)
         conflict = await graphql(DELETE, {"id": task_id, "v": 7}, token=token)
         assert conflict["errors"][0]["extensions"]["code"] == "CONFLICT"
-        missing = await graphql(
-            DELETE, {"id": "01a2379f-0883-77c9-8ec9-631ec3ce5183"}, token=token
-        )
+        missing = await graphql(DELETE, {"id": "01a2379f-0883-77c9-8ec9-631ec3ce5183"}, token=token)
         assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         assert "errors" not in await graphql(retry, token=token)
         assert await stream.nothing_within(0.5)
