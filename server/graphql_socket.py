@@ -168,22 +168,31 @@ def _classify(error: GraphQLError) -> GraphQLError:
     return classify(error, request_id=None)
 
 
-class SubscriptionsOnly(SchemaExtension):
-    """Over a socket, subscriptions only: queries and mutations go over HTTP."""
+class OperationTransport(SchemaExtension):
+    """Subscriptions over a socket, queries and mutations over HTTP (where their limits and
+    audit apply), nothing else."""
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
-        if (
-            isinstance(context.context, SocketContext)
-            and context.graphql_document is not None
-            and not context.pre_execution_errors
-            and context.operation_type is not OperationType.SUBSCRIPTION
-        ):
-            context.pre_execution_errors = [
-                GraphQLError(
-                    "Only subscriptions are served over WebSocket; send queries and "
-                    "mutations with POST /graphql.",
-                    extensions={"code": ErrorCode.BAD_REQUEST.value},
-                )
-            ]
+        if context.graphql_document is not None and not context.pre_execution_errors:
+            over_socket = isinstance(context.context, SocketContext)
+            subscription = context.operation_type is OperationType.SUBSCRIPTION
+            if over_socket and not subscription:
+                context.pre_execution_errors = [
+                    _bad_request(
+                        "Only subscriptions are served over WebSocket; send queries and "
+                        "mutations with POST /graphql."
+                    )
+                ]
+            elif subscription and not over_socket:
+                context.pre_execution_errors = [
+                    _bad_request(
+                        "Subscriptions are served over WebSocket (graphql-transport-ws) on "
+                        "/graphql, not over HTTP."
+                    )
+                ]
         yield
+
+
+def _bad_request(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": ErrorCode.BAD_REQUEST.value})

@@ -302,6 +302,6 @@ async def test_slow_subscription_ends_with_events_lost(make_client, settings):
 def _short_lived(settings: Settings, seconds: float) -> Settings:
     # The real token issuer, with a lifetime of seconds (negative: expired past the leeway).
     minutes = seconds / 60 if seconds > 0 else -(settings.auth.jwt_leeway_seconds + 60) / 60
-    return dataclasses.replace(
-        settings, auth=dataclasses.replace(settings.auth, access_token_minutes=minutes)
-    )
+    # A fraction of a minute: the issuer multiplies it into a timedelta like any number.
+    auth = dataclasses.replace(settings.auth, access_token_minutes=minutes)  # type: ignore[arg-type]
+    return dataclasses.replace(settings, auth=auth)
