@@ -131,13 +131,13 @@ class _ClassifiedErrors:
     """The schema as the socket handler sees it: each result's errors classified."""
 
     def __init__(self, schema: Any) -> None:
-        self._schema = schema
+        self.inner = schema
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._schema, name)
+        return getattr(self.inner, name)
 
     async def stream(self, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
-        return _classified(await self._schema.stream(*args, **kwargs))
+        return _classified(await self.inner.stream(*args, **kwargs))
 
 
 async def _classified(results: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
