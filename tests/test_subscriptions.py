@@ -243,3 +243,25 @@ async def test_subscriptions_are_refused_over_http(graphql, settings):
     _user, token = await signed_in_user(settings)
     body = await graphql("subscription { taskEvents { kind } }", token=token)
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("task_filter", "field"),
+    [
+        ({"taskIds": ["not-an-id"]}, "filter.taskIds"),
+        ({"taskIds": ["01a2379f-0883-77c9-8ec9-631ec3ce5183"] * 101}, "filter.taskIds"),
+        ({"ownerId": "nobody"}, "filter.ownerId"),
+    ],
+)
+async def test_bad_filters_are_validation_errors(client, settings, task_filter, field):
+    """A malformed id or too many task ids end the subscription with VALIDATION_ERROR naming
+    the field; nothing is left listening."""
+    _user, token = await signed_in_user(settings)
+    async with socket_session(client, token) as session:
+        stream = Stream(session, TASK_EVENTS, {"filter": task_filter})
+        with pytest.raises(TransportQueryError) as refused:
+            await stream.next()
+        assert refused.value.errors is not None
+        extensions = refused.value.errors[0]["extensions"]
+        assert (extensions["code"], extensions["field"]) == ("VALIDATION_ERROR", field)
+    await until_listening(client, 0)
