@@ -111,6 +111,13 @@ async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> Task
     return rows[0] if rows else None
 
 
+async def get_tasks_by_ids(*, task_ids: Sequence[str]) -> dict[str, TaskRow]:
+    """Task id -> row, for those of `task_ids` that exist, in one statement, for every owner:
+    the read task events share among all subscriptions, each of which applies the ownership
+    rule to the rows in memory (resolvers.tasks.event_reads)."""
+    return {row["id"]: row for row in await get_tasks(owner_scope=None, task_ids=task_ids)}
+
+
 async def get_tasks(
     *, owner_scope: uuid.UUID | None, task_ids: Sequence[uuid.UUID | str]
 ) -> list[TaskRow]:

@@ -21,6 +21,7 @@ from schema.auth.recovery import RecoveryMutation
 from schema.auth.sessions import SessionMutation, SessionQuery
 from schema.nodes.queries import NodeQuery
 from schema.server_info import ServerInfoQuery
+from schema.tasks.events import TaskSubscription
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
 from schema.users.mutations import UserMutation
@@ -34,6 +35,11 @@ class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery, SessionQuery, Nod
 
 @strawberry.type
 class Mutation(AuthMutation, UserMutation, TaskMutation, SessionMutation, RecoveryMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(TaskSubscription):
     pass
 
 
@@ -59,6 +65,7 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # The password-field limit belongs to the schema: every app serving it gets it.
         extensions=[password_field_limit, *extensions],
         execution_context_class=execution_context_class,

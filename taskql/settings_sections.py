@@ -236,6 +236,25 @@ class AccountSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SubscriptionsSettings:
+    # WebSockets (graphql-transport-ws) this instance serves at once; more are refused (503).
+    max_sockets: int = 1000
+    # Subscriptions one socket may run at once; more get an `error` message.
+    max_per_connection: int = 10
+    # Seconds a socket may stay open without a connection_init (then closed 4408).
+    connection_init_timeout_seconds: float = 10.0
+    # Events a subscription may fall behind before it ends with EVENTS_LOST.
+    queue_size: int = 100
+    # Seconds between two checks of every live socket's session (one statement per instance):
+    # the most a revoked session's socket stays open.
+    session_check_seconds: float = 5.0
+    # Seconds between WebSocket ping frames; a peer that misses a pong is closed.
+    heartbeat_seconds: float = 20.0
+    # Also serve the legacy `graphql-ws` (subscriptions-transport-ws) protocol.
+    legacy_protocol: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
     server: ServerSettings
@@ -250,6 +269,7 @@ class Settings:
     events: EventsSettings = field(default_factory=EventsSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
+    subscriptions: SubscriptionsSettings = field(default_factory=SubscriptionsSettings)
 
     @property
     def is_production(self) -> bool:

@@ -129,7 +129,8 @@ LIST_OPERATIONS = sorted(
 
 @pytest.mark.parametrize("name", LIST_OPERATIONS)
 async def test_frontend_operations_answer_alike(real_schema, settings, name):
-    """The frontend's operations give identical bodies with and without the plain path."""
+    """The frontend's query operations give identical bodies with and without the plain
+    path."""
     client, kept = real_schema
     token = await add_rows(settings)
     query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
