@@ -18,6 +18,7 @@ from schema.audit import AuditQuery
 from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
 from schema.server_info import ServerInfoQuery
+from schema.tasks.bulk_mutations import TaskBulkMutation
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
 from schema.users.mutations import UserMutation
@@ -30,7 +31,7 @@ class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery):
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserMutation, TaskMutation):
+class Mutation(AuthMutation, UserMutation, TaskMutation, TaskBulkMutation):
     pass
 
 

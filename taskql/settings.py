@@ -145,6 +145,8 @@ def _build(env: str, raw: Any) -> Settings:
             report_cost=_bool(graphql, "graphql.report_cost"),
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
             trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
+            # Bounded by the bind parameters of one statement (an audit row takes 9).
+            bulk_max_ids=_int(graphql, "graphql.bulk_max_ids", low=1, high=1000),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(

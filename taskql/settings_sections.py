@@ -85,6 +85,8 @@ class GraphQLSettings:
     # run; the production recommendation. The manifest is relative to the project root.
     trusted_documents_only: bool = False
     trusted_documents_manifest: str = "operations/manifest.json"
+    # Most ids a bulk task edit takes (resolvers/tasks/bulk.py); also caps its query cost.
+    bulk_max_ids: int = 100
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,137 @@
+"""Bulk task edits: updateTasks, setTasksStatus, deleteTasks.
+
+The ids: at most graphql.bulk_max_ids, each a valid task id, none given twice (refused, not
+merged: a client that repeats an id has a bug worth seeing, and each id then stands for
+exactly one changed task and one audit row). The input is checked as updateTask checks it.
+The write is all or nothing (models.task_bulk_writes): an id that is absent or another
+user's (admins reach every task) fails the whole call with NOT_FOUND naming it, and nothing
+changes. Results come back in the order of the ids given.
+
+Task events: each changed task's event is published once the write has committed, one per
+task, where the write returns below (`_changed`, `delete_tasks`); a refused call raises
+before reaching them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from models import task_bulk_writes
+from resolvers.ownership import task_owner_scope
+from resolvers.selection import selected_names
+from resolvers.tasks.input import clean_update, parse_task_id, status_of
+from resolvers.tasks.queries import OwnedTask, owner_rows
+from taskql.errors import NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from models.task_values import TaskRow
+    from resolvers.context import Info
+    from schema.tasks.input import UpdateTaskInput
+    from schema.tasks.types import TaskStatus
+
+# The ids a NOT_FOUND message names (extensions.ids lists them all).
+NAMED_IN_MESSAGE = 3
+
+
+class BulkIds:
+    """The ids as the client sent them (echoed in errors and by deleteTasks) and parsed."""
+
+    __slots__ = ("parsed", "sent")
+
+    def __init__(self, sent: Sequence[str], parsed: Sequence[uuid.UUID]) -> None:
+        self.sent = list(sent)
+        self.parsed = list(parsed)
+
+
+def clean_ids(ids: Sequence[str], *, max_ids: int) -> BulkIds:
+    """At most `max_ids` ids (checked before any is parsed), each valid, none repeated."""
+    if len(ids) > max_ids:
+        raise ValidationFailed(
+            f"ids takes at most {max_ids} task ids; {len(ids)} were given.",
+            field="ids",
+            maxIds=max_ids,
+        )
+    parsed: list[uuid.UUID] = []
+    first_index: dict[uuid.UUID, int] = {}
+    for index, sent in enumerate(ids):
+        try:
+            task_id = parse_task_id(sent, field="ids")
+        except ValidationFailed:
+            raise ValidationFailed(
+                f"ids[{index}] is not a valid task id.", field="ids", index=index
+            ) from None
+        if task_id in first_index:
+            raise ValidationFailed(
+                f"ids[{index}] repeats ids[{first_index[task_id]}]; give each task once.",
+                field="ids",
+                index=index,
+            )
+        first_index[task_id] = index
+        parsed.append(task_id)
+    return BulkIds(ids, parsed)
+
+
+async def update_tasks(
+    info: Info, ids: Sequence[strawberry.ID], data: UpdateTaskInput
+) -> list[OwnedTask]:
+    bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
+    return await _update(info, bulk, clean_update(data))
+
+
+async def set_tasks_status(
+    info: Info, ids: Sequence[strawberry.ID], status: TaskStatus
+) -> list[OwnedTask]:
+    bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
+    return await _update(info, bulk, {"status": status_of(status)})
+
+
+async def delete_tasks(info: Info, ids: Sequence[strawberry.ID]) -> list[strawberry.ID]:
+    bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
+    if not bulk.parsed:
+        return []
+    try:
+        await task_bulk_writes.delete_tasks(
+            owner_scope=task_owner_scope(info.context.viewer), task_ids=bulk.parsed
+        )
+    except task_bulk_writes.TasksNotFoundError as refused:
+        raise _not_found(bulk, refused) from None
+    # Committed: one DELETED event per returned row goes here.
+    return [strawberry.ID(sent) for sent in bulk.sent]
+
+
+async def _update(info: Info, bulk: BulkIds, changes: dict[str, Any]) -> list[OwnedTask]:
+    if not bulk.parsed:
+        return []
+    try:
+        rows = await task_bulk_writes.update_tasks(
+            owner_scope=task_owner_scope(info.context.viewer),
+            task_ids=bulk.parsed,
+            changes=changes,
+        )
+    except task_bulk_writes.TasksNotFoundError as refused:
+        raise _not_found(bulk, refused) from None
+    # Committed (an input without fields wrote nothing): one UPDATED/STATUS_CHANGED event per
+    # row goes here.
+    return await _changed(info, rows)
+
+
+async def _changed(info: Info, rows: list[TaskRow]) -> list[OwnedTask]:
+    """The rows with their owners' rows when selected (one batched read for all of them)."""
+    owners = await owner_rows(info.context.loaders, selected_names(info), rows)
+    return [OwnedTask(row, None if owners is None else owners[row["owner_id"]]) for row in rows]
+
+
+def _not_found(bulk: BulkIds, refused: task_bulk_writes.TasksNotFoundError) -> NotFound:
+    """NOT_FOUND naming the ids (as sent) that matched no task of the viewer's."""
+    sent_of = dict(zip(bulk.parsed, bulk.sent, strict=True))
+    missing = [sent_of[task_id] for task_id in refused.missing]
+    named = ", ".join(missing[:NAMED_IN_MESSAGE])
+    more = len(missing) - NAMED_IN_MESSAGE
+    return NotFound(
+        f"Task not found: {named}{f' and {more} more' if more > 0 else ''}; nothing was changed.",
+        ids=missing,
+    )
