@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+import orjson
 from tortoise import fields
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -141,8 +142,6 @@ async def record_many(entries: Sequence[Entry]) -> None:
     client_address = _cut(facts.client_address, CLIENT_ADDRESS_LENGTH)
     actor_id = None if facts.actor_id is None else str(facts.actor_id)
     now = datetime.now(UTC)
-    # The JSON text exactly as the ORM writes it, so reads through AuditEvent decode it alike.
-    changes_field = AuditEvent._meta.fields_map["changes"]
     sql = Sql()
     rows = []
     for entry in entries:
@@ -152,7 +151,7 @@ async def record_many(entries: Sequence[Entry]) -> None:
             entry.action.value,
             entry.target_type.value,
             str(entry.target_id),
-            changes_field.to_db_value(entry.changes, AuditEvent),
+            orjson.dumps(entry.changes).decode(),  # JSON text, as the ORM binds a JSONField
             request_id,
             client_address,
             now,

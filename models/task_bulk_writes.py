@@ -4,8 +4,9 @@ Each call is all or nothing, in one transaction, in a fixed number of statements
 number of ids: one UPDATE (or DELETE) ... RETURNING matching the ids inside the viewer's
 `owner_scope`, checked against the ids (those it did not return are absent or foreign: they
 look the same), then one multi-row audit INSERT (models.audit.record_many). When any id
-matched nothing the transaction rolls back: nothing changes, and the error names those ids. The SET clause, the audit entries and the row shape are those of the single
-writes (models.task_writes, models.task_audit).
+matched nothing the transaction rolls back: nothing changes, and the error names those ids.
+The SET clause, the audit entries and the row shape are those of the single writes
+(models.task_writes, models.task_audit).
 
 Concurrent bulk edits over overlapping ids must not deadlock: on PostgreSQL the statement
 locks its rows first, in id order (a sub-SELECT ... ORDER BY id FOR UPDATE), so two calls
@@ -52,7 +53,8 @@ async def update_tasks(
         sql = Sql()
         where = page_sql.where_sql(_in_scope(sql, owner_scope, task_ids))
         return _all_or_refusal(
-            task_ids, await _fetch(sql, f"SELECT {RETURNED_COLUMNS} FROM tasks{where}")  # noqa: S608
+            task_ids,
+            await _fetch(sql, f"SELECT {RETURNED_COLUMNS} FROM tasks{where}"),  # noqa: S608
         )
     action = update_action(changes)
     async with in_transaction():

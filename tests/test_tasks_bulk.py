@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from models import audit as audit_models
 from models import tasks as task_models
 from models.users import Role
+from tests.cli import free_port, serving, taskql_env
 from tests.conftest import with_overrides
 from tests.task_factories import create_tasks, signed_in_user
 
@@ -31,7 +34,7 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 VIEWER = 1  # every authenticated request's own statement
 
 # Each bulk mutation with variables that make it change something.
-MUTATIONS = {
+MUTATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "updateTasks": (UPDATE_TASKS, {"input": {"title": "Renamed", "priority": "HIGH"}}),
     "setTasksStatus": (SET_TASKS_STATUS, {"status": "DONE"}),
     "deleteTasks": (DELETE_TASKS, {}),
@@ -240,7 +243,9 @@ async def test_more_ids_than_the_cap_are_refused_before_any_sql(
 
 async def test_the_default_cap_is_one_hundred(graphql, settings):
     _user, token, _ids = await own_tasks(settings, 1)
-    body = await graphql(DELETE_TASKS, {"ids": [str(uuid.uuid4()) for _ in range(101)]}, token=token)
+    body = await graphql(
+        DELETE_TASKS, {"ids": [str(uuid.uuid4()) for _ in range(101)]}, token=token
+    )
     assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "ids", "maxIds": 100}
     assert settings.graphql.bulk_max_ids == 100
 
@@ -495,61 +500,99 @@ def window(call: int) -> list[int]:
     return numbers if call % 2 else numbers[::-1]
 
 
-async def test_concurrent_bulk_edits_lose_nothing_and_never_half_apply(graphql, settings):
-    """30 calls at once over overlapping ids (every third one with another user's id last):
-    no error but the refused calls' NOT_FOUND (no deadlock, no 503), every accepted call
-    changed all its tasks and every refused one none, and each task's version is 1 + the
-    accepted calls that listed it, its audit rows carrying versions 2, 3, ... once each."""
-    _user, token, ids = await own_tasks(settings, TASKS)
-    _bob, _bob_token, foreign = await own_tasks(settings, 1)
+Send = Callable[[int, str, dict[str, Any], dict[str, str]], Awaitable[dict[str, Any]]]
+
+
+async def overlapping_bulk_edits(send: Send, ids: list[str], foreign: str, token: str) -> None:
+    """30 calls at once over overlapping ids (every third one with another user's id last),
+    through `send(call number, query, variables, headers)`; then the checks: no error but the
+    refused calls' NOT_FOUND (no deadlock, no 503), every accepted call changed all its tasks
+    and every refused one none, and each task's version is 1 + the accepted calls that listed
+    it, its audit rows carrying versions 2, 3, ... once each; its title is the last writer's."""
 
     async def call(number: int) -> dict[str, Any]:
         sent = [ids[n] for n in window(number)]
         if number % 3 == 0:
-            sent.append(foreign[0])
+            sent.append(foreign)
+        variables: dict[str, Any]
         if number % 2:
             query, variables = UPDATE_TASKS, {"input": {"title": f"call {number}"}}
         else:
             query, variables = SET_TASKS_STATUS, {"status": ("DONE", "TODO")[number % 4 // 2]}
-        return await graphql(
-            query, {"ids": sent, **variables}, token=token, headers={"X-Request-Id": f"c{number}"}
-        )
+        headers = {"X-Request-Id": f"c{number}", "Authorization": f"Bearer {token}"}
+        return await send(number, query, {"ids": sent, **variables}, headers)
 
     bodies = await asyncio.gather(*(call(n) for n in range(CALLS)))
 
     accepted = [n for n, body in enumerate(bodies) if "errors" not in body]
     refused = [n for n, body in enumerate(bodies) if "errors" in body]
-    assert refused == [n for n in range(CALLS) if n % 3 == 0]
-    assert all(error_of(bodies[n]) == {"code": "NOT_FOUND", "ids": [foreign[0]]} for n in refused)
+    assert refused == [n for n in range(CALLS) if n % 3 == 0], [bodies[n] for n in refused]
+    assert all(error_of(bodies[n]) == {"code": "NOT_FOUND", "ids": [foreign]} for n in refused)
     rows = await audit_models.AuditEvent.filter(target_type="task").all()
     by_call: dict[str, set[str]] = {}
-    by_task: dict[str, list[int]] = {}
+    by_task: dict[str, list[tuple[int, audit_models.AuditEvent]]] = {}
     for row in rows:
         by_call.setdefault(row.request_id or "", set()).add(str(row.target_id))
-        version = next(c for c in row.changes if c["field"] == "version")
-        by_task.setdefault(str(row.target_id), []).append(version["new"])
+        version = next(c for c in row.changes if c["field"] == "version")["new"]
+        by_task.setdefault(str(row.target_id), []).append((version, row))
     assert set(by_call) == {f"c{n}" for n in accepted}
     for n in accepted:
         assert by_call[f"c{n}"] == {ids[k] for k in window(n)}
-    current = {str(t.id): t.version for t in await task_models.Task.filter(id__in=ids)}
+    current = {str(t.id): t for t in await task_models.Task.filter(id__in=ids)}
     for k, task_id in enumerate(ids):
         edits = sum(k in window(n) for n in accepted)
-        assert current[task_id] == 1 + edits
-        assert sorted(by_task.get(task_id, [])) == list(range(2, 2 + edits))
-    # The title each task ends with is that of the last accepted updateTasks that listed it.
-    titles = {str(t.id): t.title for t in await task_models.Task.filter(id__in=ids)}
-    for row in rows:
-        if row.action is audit_models.AuditAction.TASK_UPDATED:
-            version = next(c for c in row.changes if c["field"] == "version")["new"]
-            later = [
-                r
-                for r in rows
-                if str(r.target_id) == str(row.target_id)
-                and r.action is audit_models.AuditAction.TASK_UPDATED
-                and next(c for c in r.changes if c["field"] == "version")["new"] > version
-            ]
-            if not later:
-                assert titles[str(row.target_id)] == f"call {row.request_id[1:]}"
+        assert current[task_id].version == 1 + edits
+        history = sorted(by_task.get(task_id, []), key=lambda pair: pair[0])
+        assert [version for version, _row in history] == list(range(2, 2 + edits))
+        renames = [
+            row for _v, row in history if row.action is audit_models.AuditAction.TASK_UPDATED
+        ]
+        if renames:
+            assert current[task_id].title == f"call {(renames[-1].request_id or '')[1:]}"
+
+
+async def test_concurrent_bulk_edits_lose_nothing_and_never_half_apply(graphql, settings):
+    """30 overlapping bulk edits at once on one app (see overlapping_bulk_edits)."""
+    _user, token, ids = await own_tasks(settings, TASKS)
+    _bob, _bob_token, foreign = await own_tasks(settings, 1)
+
+    async def send(
+        _number: int, query: str, variables: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = await graphql(query, variables, headers=headers)
+        return body
+
+    await overlapping_bulk_edits(send, ids, foreign[0], token)
+
+
+async def test_concurrent_bulk_edits_on_two_server_processes(client, settings):
+    """The same 30 calls, alternating between two real server processes on one database."""
+    _user, token, ids = await own_tasks(settings, TASKS)
+    _bob, _bob_token, foreign = await own_tasks(settings, 1)
+    env = taskql_env(
+        TASKQL_ENV="test",
+        TASKQL_LOGGING__LEVEL="WARNING",
+        TASKQL_DATABASE__URL=settings.database.url,
+        TASKQL_AUTH__JWT_SECRET=settings.auth.jwt_secret,
+    )
+    ports = (free_port(), free_port())
+    with (
+        serving("serve", "--port", str(ports[0]), port=ports[0], env=env),
+        serving("serve", "--port", str(ports[1]), port=ports[1], env=env),
+    ):
+        async with aiohttp.ClientSession() as session:
+
+            async def send(
+                number: int, query: str, variables: dict[str, Any], headers: dict[str, str]
+            ) -> dict[str, Any]:
+                url = f"http://127.0.0.1:{ports[number % 2]}/graphql"
+                payload = {"query": query, "variables": variables}
+                async with session.post(url, json=payload, headers=headers) as response:
+                    assert response.status == 200, await response.text()
+                    body: dict[str, Any] = await response.json()
+                    return body
+
+            await overlapping_bulk_edits(send, ids, foreign[0], token)
 
 
 async def test_concurrent_bulk_deletes_delete_each_task_once(graphql, settings):
@@ -559,9 +602,10 @@ async def test_concurrent_bulk_deletes_delete_each_task_once(graphql, settings):
 
     async def call(number: int) -> dict[str, Any]:
         sent = [ids[n] for n in window(number)]
-        return await graphql(
+        body: dict[str, Any] = await graphql(
             DELETE_TASKS, {"ids": sent}, token=token, headers={"X-Request-Id": f"d{number}"}
         )
+        return body
 
     bodies = await asyncio.gather(*(call(n) for n in range(CALLS)))
 

@@ -15,7 +15,8 @@ from schema.tasks.types import Task, TaskStatus
 # ruff: noqa: A002 - `input` is the GraphQL argument name
 
 ALL_OR_NOTHING = (
-    "At most graphql.bulk_max_ids ids (100 by default), each once (a repeated id is VALIDATION_ERROR). "
+    "At most graphql.bulk_max_ids ids (100 by default), each once (a repeated id is "
+    "VALIDATION_ERROR). "
     "All or nothing: an id that is not one of your tasks (admins: any task) fails the whole "
     "call with NOT_FOUND listing it in extensions.ids, and nothing changes. "
 )
