@@ -19,6 +19,7 @@ from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
 from schema.server_info import ServerInfoQuery
 from schema.tasks.bulk_mutations import TaskBulkMutation
+from schema.tasks.events import TaskSubscription
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
 from schema.users.mutations import UserMutation
@@ -32,6 +33,11 @@ class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery):
 
 @strawberry.type
 class Mutation(AuthMutation, UserMutation, TaskMutation, TaskBulkMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(TaskSubscription):
     pass
 
 
@@ -57,6 +63,7 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # The password-field limit belongs to the schema: every app serving it gets it.
         extensions=[password_field_limit, *extensions],
         execution_context_class=execution_context_class,

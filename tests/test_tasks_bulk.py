@@ -18,6 +18,7 @@ from models import tasks as task_models
 from models.users import Role
 from tests.cli import free_port, serving, taskql_env
 from tests.conftest import with_overrides
+from tests.subscriptions import TASK_EVENTS, Stream, socket_session, until_listening
 from tests.task_factories import create_tasks, signed_in_user
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
@@ -624,3 +625,39 @@ async def test_concurrent_bulk_deletes_delete_each_task_once(graphql, settings):
     for n in accepted:
         assert by_call[f"d{n}"] == {ids[k] for k in window(n)}
     assert await task_models.Task.filter(id__in=ids).count() == TASKS - len(deleted)
+
+
+# --- task events -------------------------------------------------------------------------------
+
+
+async def test_each_changed_task_publishes_one_event_after_commit(client, graphql, settings):
+    """Subscribers hear one event per task a bulk call changed (UPDATED, STATUS_CHANGED,
+    DELETED, with the new versions), and nothing from a refused call or an updateTasks
+    without fields."""
+    _user, token, ids = await own_tasks(settings, 3)
+    async with socket_session(client, token) as session:
+        stream = Stream(session, TASK_EVENTS, {})
+        stream.start()
+        await until_listening(client, 1)
+
+        async def heard(count: int) -> list[tuple[str, str, int]]:
+            events = [(await stream.next())["taskEvents"] for _ in range(count)]
+            return sorted((e["kind"], e["taskId"], e["version"]) for e in events)
+
+        refused = await graphql(
+            SET_TASKS_STATUS, {"ids": [*ids, MISSING], "status": "DONE"}, token=token
+        )
+        assert error_of(refused)["code"] == "NOT_FOUND"
+        await graphql(UPDATE_TASKS, {"ids": ids, "input": {}}, token=token)
+        assert await stream.nothing_within(0.3)
+
+        await graphql(UPDATE_TASKS, {"ids": ids, "input": {"title": "Heard"}}, token=token)
+        assert await heard(3) == sorted(("UPDATED", i, 2) for i in ids)
+        await graphql(SET_TASKS_STATUS, {"ids": ids[:2], "status": "DONE"}, token=token)
+        assert await heard(2) == sorted(("STATUS_CHANGED", i, 3) for i in ids[:2])
+        await graphql(DELETE_TASKS, {"ids": ids}, token=token)
+        assert await heard(3) == sorted(
+            [("DELETED", ids[0], 3), ("DELETED", ids[1], 3), ("DELETED", ids[2], 2)]
+        )
+        assert await stream.nothing_within(0.3)
+        await stream.close()

@@ -7,9 +7,9 @@ The write is all or nothing (models.task_bulk_writes): an id that is absent or a
 user's (admins reach every task) fails the whole call with NOT_FOUND naming it, and nothing
 changes. Results come back in the order of the ids given.
 
-Task events: each changed task's event is published once the write has committed, one per
-task, where the write returns below (`_changed`, `delete_tasks`); a refused call raises
-before reaching them.
+Task events: once the write has committed, one event per changed task, all in one
+publish_task_events call (one batch: subscribers read the rows in one statement); a refused
+call raises before it, an updateTasks without fields writes and publishes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import strawberry
 from models import task_bulk_writes
 from resolvers.ownership import task_owner_scope
 from resolvers.selection import selected_names
+from resolvers.tasks import events
 from resolvers.tasks.input import clean_update, parse_task_id, status_of
 from resolvers.tasks.queries import OwnedTask, owner_rows
 from taskql.errors import NotFound, ValidationFailed
@@ -93,13 +94,14 @@ async def delete_tasks(info: Info, ids: Sequence[strawberry.ID]) -> list[strawbe
     bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
     if not bulk.parsed:
         return []
+    context = info.context
     try:
-        await task_bulk_writes.delete_tasks(
-            owner_scope=task_owner_scope(info.context.viewer), task_ids=bulk.parsed
+        rows = await task_bulk_writes.delete_tasks(
+            owner_scope=task_owner_scope(context.viewer), task_ids=bulk.parsed
         )
     except task_bulk_writes.TasksNotFoundError as refused:
         raise _not_found(bulk, refused) from None
-    # Committed: one DELETED event per returned row goes here.
+    await events.publish_task_events(context, [events.deleted(context, row) for row in rows])
     return [strawberry.ID(sent) for sent in bulk.sent]
 
 
@@ -114,8 +116,11 @@ async def _update(info: Info, bulk: BulkIds, changes: dict[str, Any]) -> list[Ow
         )
     except task_bulk_writes.TasksNotFoundError as refused:
         raise _not_found(bulk, refused) from None
-    # Committed (an input without fields wrote nothing): one UPDATED/STATUS_CHANGED event per
-    # row goes here.
+    if changes:  # without changes nothing was written
+        context = info.context
+        await events.publish_task_events(
+            context, [events.changed(context, row, changes) for row in rows]
+        )
     return await _changed(info, rows)
 
 
