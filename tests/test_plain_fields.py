@@ -120,9 +120,18 @@ async def add_rows(settings, users: int = 3) -> str:
     return token
 
 
-@pytest.mark.parametrize("name", sorted(path.stem for path in OPERATIONS.glob("*.graphql")))
+def frontend_operations(kind: str) -> list[str]:
+    """The names of the operations/ files holding an operation of this kind."""
+    return sorted(
+        path.stem
+        for path in OPERATIONS.glob("*.graphql")
+        if f"\n{kind} " in "\n" + path.read_text(encoding="utf-8")
+    )
+
+
+@pytest.mark.parametrize("name", frontend_operations("query"))
 async def test_frontend_operations_answer_alike(real_schema, settings, name):
-    """The frontend's operations give identical bodies with and without the plain path."""
+    """The frontend's queries give identical bodies with and without the plain path."""
     client, kept = real_schema
     token = await add_rows(settings)
     query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
@@ -133,6 +142,24 @@ async def test_frontend_operations_answer_alike(real_schema, settings, name):
     assert plain == stock
     connection = plain["data"]["tasks" if name.startswith("tasks") else "users"]
     assert len(connection["edges"]) >= 4
+
+
+async def test_frontend_bulk_mutation_answers_alike(real_schema, settings):
+    """UpdateTasks returns its tasks identically with and without the plain path (an input
+    without fields, so both runs see the same rows)."""
+    client, kept = real_schema
+    token = await add_rows(settings)
+    listed, _ = await answers(
+        client, kept, "{ tasks(first: 5) { edges { node { id } } } }", token=token
+    )
+    ids = [edge["node"]["id"] for edge in listed["data"]["tasks"]["edges"]]
+    query = (OPERATIONS / "update_tasks.graphql").read_text(encoding="utf-8")
+
+    plain, stock = await answers(client, kept, query, {"ids": ids, "input": {}}, token=token)
+
+    assert "errors" not in plain, plain
+    assert plain == stock
+    assert [task["id"] for task in plain["data"]["updateTasks"]] == ids
 
 
 @pytest.mark.parametrize("skip_owner", [False, True])
