@@ -31,6 +31,12 @@ DELETE_TASKS = "mutation($ids: [ID!]!) { deleteTasks(ids: $ids) }"
 UPDATE_TASK = f"""mutation($id: ID!, $input: UpdateTaskInput!) {{
   updateTask(id: $id, input: $input) {{ {FIELDS} }} }}"""
 READ = f"query($id: ID!) {{ task(id: $id) {{ {FIELDS} }} }}"
+UPDATE_TASKS_EXPECTING = f"""mutation($ids: [ID!]!, $input: UpdateTaskInput!, $versions: [Int!]) {{
+  updateTasks(ids: $ids, input: $input, expectedVersions: $versions) {{ {FIELDS} }} }}"""
+SET_TASKS_STATUS_EXPECTING = f"""mutation($ids: [ID!]!, $status: TaskStatus!, $versions: [Int!]) {{
+  setTasksStatus(ids: $ids, status: $status, expectedVersions: $versions) {{ {FIELDS} }} }}"""
+DELETE_TASKS_EXPECTING = """mutation($ids: [ID!]!, $versions: [Int!]) {
+  deleteTasks(ids: $ids, expectedVersions: $versions) }"""
 MISSING = "00000000-0000-4000-8000-000000000000"
 VIEWER = 1  # every authenticated request's own statement
 
@@ -39,6 +45,12 @@ MUTATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "updateTasks": (UPDATE_TASKS, {"input": {"title": "Renamed", "priority": "HIGH"}}),
     "setTasksStatus": (SET_TASKS_STATUS, {"status": "DONE"}),
     "deleteTasks": (DELETE_TASKS, {}),
+}
+
+EXPECTING: dict[str, tuple[str, dict[str, Any]]] = {
+    "updateTasks": (UPDATE_TASKS_EXPECTING, {"input": {"title": "Renamed"}}),
+    "setTasksStatus": (SET_TASKS_STATUS_EXPECTING, {"status": "DONE"}),
+    "deleteTasks": (DELETE_TASKS_EXPECTING, {}),
 }
 
 
@@ -661,3 +673,117 @@ async def test_each_changed_task_publishes_one_event_after_commit(client, graphq
         )
         assert await stream.nothing_within(0.3)
         await stream.close()
+
+
+# --- expectedVersions: compare-and-swap of the whole batch ----------------------------------------
+
+
+async def test_matching_expected_versions_apply(graphql, settings):
+    _user, token, ids = await own_tasks(settings, 3)
+    await graphql(SET_TASKS_STATUS, {"ids": ids[:1], "status": "DONE"}, token=token)
+    body = await graphql(
+        UPDATE_TASKS_EXPECTING,
+        {"ids": ids, "input": {"title": "CAS"}, "versions": [2, 1, 1]},
+        token=token,
+    )
+    assert [t["version"] for t in body["data"]["updateTasks"]] == [3, 2, 2]
+    body = await graphql(DELETE_TASKS_EXPECTING, {"ids": ids, "versions": [3, 2, 2]}, token=token)
+    assert body == {"data": {"deleteTasks": ids}}
+
+
+@pytest.mark.parametrize("name", ["updateTasks", "setTasksStatus", "deleteTasks"])
+async def test_a_stale_expected_version_fails_the_whole_call(graphql, settings, name):
+    """One task moved on: CONFLICT naming it and its current version; nothing changes and no
+    audit row is written. With an id missing as well, NOT_FOUND comes first."""
+    _user, token, ids = await own_tasks(settings, 3)
+    await graphql(SET_TASKS_STATUS, {"ids": ids[1:2], "status": "IN_PROGRESS"}, token=token)
+    before, audited = await snapshot(ids), await audit_count()
+    query, variables = EXPECTING[name]
+
+    body = await graphql(query, {"ids": ids, "versions": [1, 1, 1], **variables}, token=token)
+
+    assert error_of(body) == {"code": "CONFLICT", "ids": [ids[1]], "currentVersions": [2]}
+    assert await snapshot(ids) == before
+    assert await audit_count() == audited
+    body = await graphql(
+        query, {"ids": [*ids, MISSING], "versions": [1, 1, 1, 1], **variables}, token=token
+    )
+    assert error_of(body) == {"code": "NOT_FOUND", "ids": [MISSING]}
+
+
+async def test_expected_versions_without_fields_are_checked_too(graphql, settings):
+    _user, token, ids = await own_tasks(settings, 2)
+    body = await graphql(
+        UPDATE_TASKS_EXPECTING, {"ids": ids, "input": {}, "versions": [1, 4]}, token=token
+    )
+    assert error_of(body) == {"code": "CONFLICT", "ids": [ids[1]], "currentVersions": [1]}
+    body = await graphql(
+        UPDATE_TASKS_EXPECTING, {"ids": ids, "input": {}, "versions": [1, 1]}, token=token
+    )
+    assert [t["version"] for t in body["data"]["updateTasks"]] == [1, 1]
+
+
+@pytest.mark.parametrize("versions", [[1], [1, 1, 1], []])
+async def test_one_expected_version_per_id(graphql, settings, versions):
+    _user, token, ids = await own_tasks(settings, 2)
+    body = await graphql(DELETE_TASKS_EXPECTING, {"ids": ids, "versions": versions}, token=token)
+    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "expectedVersions"}
+    assert await task_models.Task.filter(id__in=ids).count() == 2
+
+
+async def test_a_stale_batch_costs_one_more_read_and_no_audit_row(
+    graphql, settings, sql_statements
+):
+    """Success costs what a call without versions costs; a refusal adds one SELECT telling
+    NOT_FOUND from CONFLICT, and no INSERT."""
+    _user, token, ids = await own_tasks(settings, 20)
+    sql_statements.reset()
+    body = await graphql(
+        SET_TASKS_STATUS_EXPECTING,
+        {"ids": ids, "status": "DONE", "versions": [1] * 20},
+        token=token,
+    )
+    assert "errors" not in body, body
+    assert len(sql_statements.statements) == VIEWER + 2
+    sql_statements.reset()
+    body = await graphql(
+        SET_TASKS_STATUS_EXPECTING,
+        {"ids": ids, "status": "TODO", "versions": [1] * 20},
+        token=token,
+    )
+    assert error_of(body)["code"] == "CONFLICT"
+    assert len(error_of(body)["ids"]) == 20
+    statements = sql_statements.statements
+    assert len(statements) == VIEWER + 2
+    assert statements[2].startswith("SELECT id, version FROM tasks")
+
+
+async def test_concurrent_batches_expecting_one_version_never_overlap(graphql, settings):
+    """30 calls at once over overlapping ids, each expecting version 1 of all its tasks: the
+    accepted calls share no task, each task moved at most once, and every refused call
+    (CONFLICT, nothing else) shares a task with an accepted one."""
+    _user, token, ids = await own_tasks(settings, TASKS)
+
+    async def call(number: int) -> dict[str, Any]:
+        sent = [ids[n] for n in window(number)]
+        body: dict[str, Any] = await graphql(
+            SET_TASKS_STATUS_EXPECTING,
+            {"ids": sent, "status": "DONE", "versions": [1] * len(sent)},
+            token=token,
+        )
+        return body
+
+    bodies = await asyncio.gather(*(call(n) for n in range(CALLS)))
+
+    accepted = [n for n, body in enumerate(bodies) if "errors" not in body]
+    refused = [n for n, body in enumerate(bodies) if "errors" in body]
+    assert accepted
+    assert all(error_of(bodies[n])["code"] == "CONFLICT" for n in refused)
+    taken = [k for n in accepted for k in window(n)]
+    assert len(taken) == len(set(taken))
+    for n in refused:
+        assert set(window(n)) & set(taken)
+    current = {str(t.id): t.version for t in await task_models.Task.filter(id__in=ids)}
+    assert {current[ids[k]] for k in taken} <= {2}
+    assert all(current[ids[k]] == 1 for k in range(TASKS) if k not in taken)
+    assert await audit_count() == len(taken)

@@ -5,7 +5,10 @@ merged: a client that repeats an id has a bug worth seeing, and each id then sta
 exactly one changed task and one audit row). The input is checked as updateTask checks it.
 The write is all or nothing (models.task_bulk_writes): an id that is absent or another
 user's (admins reach every task) fails the whole call with NOT_FOUND naming it, and nothing
-changes. Results come back in the order of the ids given.
+changes. With expectedVersions (one per id) the call is also a compare-and-swap of the
+whole batch: any task at another version fails it with CONFLICT naming those tasks and their
+current versions (NOT_FOUND first when ids are also missing). Results come back in the order
+of the ids given.
 
 Task events: once the write has committed, one event per changed task, all in one
 publish_task_events call (one batch: subscribers read the rows in one statement); a refused
@@ -26,7 +29,7 @@ from resolvers.selection import selected_names
 from resolvers.tasks import events
 from resolvers.tasks.input import clean_update, parse_task_id, status_of
 from resolvers.tasks.queries import OwnedTask, owner_rows
-from taskql.errors import NotFound, ValidationFailed
+from taskql.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from models.task_values import TaskRow
@@ -39,13 +42,34 @@ NAMED_IN_MESSAGE = 3
 
 
 class BulkIds:
-    """The ids as the client sent them (echoed in errors and by deleteTasks) and parsed."""
+    """The ids as the client sent them (echoed in errors and by deleteTasks) and parsed, and
+    the version expected of each, when given."""
 
-    __slots__ = ("parsed", "sent")
+    __slots__ = ("expected_versions", "parsed", "sent")
 
-    def __init__(self, sent: Sequence[str], parsed: Sequence[uuid.UUID]) -> None:
+    def __init__(
+        self,
+        sent: Sequence[str],
+        parsed: Sequence[uuid.UUID],
+        expected_versions: Sequence[int] | None = None,
+    ) -> None:
         self.sent = list(sent)
         self.parsed = list(parsed)
+        self.expected_versions = None if expected_versions is None else list(expected_versions)
+
+
+def clean_bulk(info: Info, ids: Sequence[str], expected_versions: Sequence[int] | None) -> BulkIds:
+    """The ids (clean_ids) and, when given, one expected version per id."""
+    bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
+    if expected_versions is not None:
+        if len(expected_versions) != len(ids):
+            raise ValidationFailed(
+                f"expectedVersions must give one version per id: {len(ids)} ids, "
+                f"{len(expected_versions)} versions.",
+                field="expectedVersions",
+            )
+        bulk.expected_versions = list(expected_versions)
+    return bulk
 
 
 def clean_ids(ids: Sequence[str], *, max_ids: int) -> BulkIds:
@@ -77,30 +101,42 @@ def clean_ids(ids: Sequence[str], *, max_ids: int) -> BulkIds:
 
 
 async def update_tasks(
-    info: Info, ids: Sequence[strawberry.ID], data: UpdateTaskInput
+    info: Info,
+    ids: Sequence[strawberry.ID],
+    data: UpdateTaskInput,
+    expected_versions: Sequence[int] | None,
 ) -> list[OwnedTask]:
-    bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
+    bulk = clean_bulk(info, ids, expected_versions)
     return await _update(info, bulk, clean_update(data))
 
 
 async def set_tasks_status(
-    info: Info, ids: Sequence[strawberry.ID], status: TaskStatus
+    info: Info,
+    ids: Sequence[strawberry.ID],
+    status: TaskStatus,
+    expected_versions: Sequence[int] | None,
 ) -> list[OwnedTask]:
-    bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
+    bulk = clean_bulk(info, ids, expected_versions)
     return await _update(info, bulk, {"status": status_of(status)})
 
 
-async def delete_tasks(info: Info, ids: Sequence[strawberry.ID]) -> list[strawberry.ID]:
-    bulk = clean_ids(ids, max_ids=info.context.settings.graphql.bulk_max_ids)
+async def delete_tasks(
+    info: Info, ids: Sequence[strawberry.ID], expected_versions: Sequence[int] | None
+) -> list[strawberry.ID]:
+    bulk = clean_bulk(info, ids, expected_versions)
     if not bulk.parsed:
         return []
     context = info.context
     try:
         rows = await task_bulk_writes.delete_tasks(
-            owner_scope=task_owner_scope(context.viewer), task_ids=bulk.parsed
+            owner_scope=task_owner_scope(context.viewer),
+            task_ids=bulk.parsed,
+            expected_versions=bulk.expected_versions,
         )
     except task_bulk_writes.TasksNotFoundError as refused:
         raise _not_found(bulk, refused) from None
+    except task_bulk_writes.TaskVersionsConflictError as refused:
+        raise _conflict(bulk, refused) from None
     await events.publish_task_events(context, [events.deleted(context, row) for row in rows])
     return [strawberry.ID(sent) for sent in bulk.sent]
 
@@ -113,9 +149,12 @@ async def _update(info: Info, bulk: BulkIds, changes: dict[str, Any]) -> list[Ow
             owner_scope=task_owner_scope(info.context.viewer),
             task_ids=bulk.parsed,
             changes=changes,
+            expected_versions=bulk.expected_versions,
         )
     except task_bulk_writes.TasksNotFoundError as refused:
         raise _not_found(bulk, refused) from None
+    except task_bulk_writes.TaskVersionsConflictError as refused:
+        raise _conflict(bulk, refused) from None
     if changes:  # without changes nothing was written
         context = info.context
         await events.publish_task_events(
@@ -139,4 +178,15 @@ def _not_found(bulk: BulkIds, refused: task_bulk_writes.TasksNotFoundError) -> N
     return NotFound(
         f"Task not found: {named}{f' and {more} more' if more > 0 else ''}; nothing was changed.",
         ids=missing,
+    )
+
+
+def _conflict(bulk: BulkIds, refused: task_bulk_writes.TaskVersionsConflictError) -> Conflict:
+    """CONFLICT naming the tasks (ids as sent) not at their expected version, and theirs."""
+    sent_of = dict(zip(bulk.parsed, bulk.sent, strict=True))
+    return Conflict(
+        f"{len(refused.current)} of the tasks were changed by someone else; reload them and "
+        "try again. Nothing was changed.",
+        ids=[sent_of[task_id] for task_id in refused.current],
+        currentVersions=list(refused.current.values()),
     )

@@ -18,7 +18,9 @@ ALL_OR_NOTHING = (
     "At most graphql.bulk_max_ids ids (100 by default), each once (a repeated id is "
     "VALIDATION_ERROR). "
     "All or nothing: an id that is not one of your tasks (admins: any task) fails the whole "
-    "call with NOT_FOUND listing it in extensions.ids, and nothing changes. "
+    "call with NOT_FOUND listing it in extensions.ids, and nothing changes. With "
+    "expectedVersions (one per id, in the order of ids), nothing changes either unless every "
+    "task is still at its version (CONFLICT with extensions.ids and currentVersions). "
 )
 
 
@@ -33,9 +35,13 @@ class TaskBulkMutation:
         directives=[PER_ID],
     )
     async def update_tasks(
-        self, info: Info, ids: list[strawberry.ID], input: UpdateTaskInput
+        self,
+        info: Info,
+        ids: list[strawberry.ID],
+        input: UpdateTaskInput,
+        expected_versions: list[int] | None = None,
     ) -> list[Task]:
-        owned = await bulk.update_tasks(info, ids, input)
+        owned = await bulk.update_tasks(info, ids, input, expected_versions)
         return [task_of(task, info.context.viewer) for task in owned]
 
     @strawberry.mutation(
@@ -45,9 +51,13 @@ class TaskBulkMutation:
         directives=[PER_ID],
     )
     async def set_tasks_status(
-        self, info: Info, ids: list[strawberry.ID], status: TaskStatus
+        self,
+        info: Info,
+        ids: list[strawberry.ID],
+        status: TaskStatus,
+        expected_versions: list[int] | None = None,
     ) -> list[Task]:
-        owned = await bulk.set_tasks_status(info, ids, status)
+        owned = await bulk.set_tasks_status(info, ids, status, expected_versions)
         return [task_of(task, info.context.viewer) for task in owned]
 
     @strawberry.mutation(
@@ -57,5 +67,7 @@ class TaskBulkMutation:
         extensions=requires(IsAuthenticated()),
         directives=[PER_ID],
     )
-    async def delete_tasks(self, info: Info, ids: list[strawberry.ID]) -> list[strawberry.ID]:
-        return await bulk.delete_tasks(info, ids)
+    async def delete_tasks(
+        self, info: Info, ids: list[strawberry.ID], expected_versions: list[int] | None = None
+    ) -> list[strawberry.ID]:
+        return await bulk.delete_tasks(info, ids, expected_versions)
