@@ -7,6 +7,8 @@ The model (README, "Query cost"):
   directly below it (its `edges`) once per row it may return: the argument's value, from the
   document or the variables (graphql.page_size_default when not given, at most
   graphql.page_size_max); connections inside connections multiply;
+- a list field annotated @cost(multiplier: "ids") (Query.nodes) counts its whole selection
+  once per value of that list argument;
 - a field annotated @cost(perItem: "ids") (a bulk mutation) counts its weight and its whole
   selection once per item of that list argument (a literal list, or the variable's list), at
   most graphql.bulk_max_ids (more is the resolver's VALIDATION_ERROR); a lone value counts 1,
@@ -222,7 +224,12 @@ class OperationMeter:
         if node.selection_set is not None:
             inner = self.selection_set(node.selection_set, field.output)
             rows = self.multiplier(node, field.multiplier) if field.multiplier else 1
-            cost += inner.plain + rows * inner.listed
+            if field.is_list and field.multiplier:
+                # A list field multiplied by a list argument (nodes(ids:)): one item per
+                # value, each costing its whole selection.
+                cost += rows * (inner.plain + inner.listed)
+            else:
+                cost += inner.plain + rows * inner.listed
         if field.per_item:
             cost *= self.items(node, field.per_item)
         return cost, field.is_list
@@ -244,10 +251,17 @@ class OperationMeter:
         return part
 
     def multiplier(self, node: FieldNode, argument_name: str) -> int:
+        # A connection pages with `first` or with `last` (never both: the resolver refuses
+        # that): whichever is given sizes the page.
+        names = (argument_name, "last") if argument_name == "first" else (argument_name,)
         value = next(
-            (self.value(a.value) for a in node.arguments or () if a.name.value == argument_name),
+            (self.value(a.value) for a in node.arguments or () if a.name.value in names),
             None,
         )
+        if isinstance(value, list):
+            # A list of ids (nodes(ids:)): as many rows as values; over the field's own cap
+            # the resolver refuses it, so the count needs no cap here.
+            return len(value)
         # Not an integer: execution refuses the value itself, before any resolver.
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
@@ -298,4 +312,6 @@ class OperationMeter:
             return int(node.value)
         if isinstance(node, BooleanValueNode):
             return node.value
+        if isinstance(node, ListValueNode):
+            return list(node.values)  # only its length is read (a list-valued multiplier)
         return None

@@ -16,6 +16,7 @@ import pytest
 from models import audit as audit_models
 from models import tasks as task_models
 from models.users import Role
+from taskql.global_ids import encode_task, encode_user
 from tests.cli import free_port, serving, taskql_env
 from tests.conftest import with_overrides
 from tests.subscriptions import TASK_EVENTS, Stream, socket_session, until_listening
@@ -94,7 +95,7 @@ async def test_update_tasks_changes_every_task_and_answers_in_the_order_given(gr
     )
     assert "errors" not in body, body
     tasks = body["data"]["updateTasks"]
-    assert [t["id"] for t in tasks] == order
+    assert [t["id"] for t in tasks] == [encode_task(i) for i in order]
     assert {(t["title"], t["version"], t["dueAt"]) for t in tasks} == {
         ("Renamed", 2, "2030-01-01T10:00:00+00:00")
     }
@@ -126,9 +127,9 @@ async def test_set_tasks_status_follows_the_completion_rule(graphql, settings):
 
 async def test_delete_tasks_removes_them_and_answers_the_ids_as_given(graphql, settings):
     _user, token, ids = await own_tasks(settings, 4)
-    sent = [ids[2], ids[0].upper()]
+    sent = [encode_task(ids[2]), ids[0].upper()]
     body = await graphql(DELETE_TASKS, {"ids": sent}, token=token)
-    assert body == {"data": {"deleteTasks": sent}}
+    assert body == {"data": {"deleteTasks": [encode_task(ids[2]), encode_task(ids[0])]}}
     assert sorted(await task_models.Task.all().values_list("id", flat=True)) == sorted(
         uuid.UUID(i) for i in (ids[1], ids[3])
     )
@@ -142,7 +143,7 @@ async def test_admins_edit_anyones_tasks(graphql, settings):
     body = await graphql(SET_TASKS_STATUS, {"ids": ids, "status": "CANCELLED"}, token=admin_token)
     assert [t["status"] for t in body["data"]["setTasksStatus"]] == ["CANCELLED"] * 3
     body = await graphql(DELETE_TASKS, {"ids": ids}, token=admin_token)
-    assert body["data"]["deleteTasks"] == ids
+    assert body["data"]["deleteTasks"] == [encode_task(i) for i in ids]
     assert await task_models.Task.all().count() == 1
 
 
@@ -164,7 +165,8 @@ async def test_update_tasks_without_fields_returns_the_tasks_unchanged(graphql, 
     _user, token, ids = await own_tasks(settings, 2)
     before = await audit_count()
     body = await graphql(UPDATE_TASKS, {"ids": ids, "input": {}}, token=token)
-    assert [(t["id"], t["version"]) for t in body["data"]["updateTasks"]] == [(i, 1) for i in ids]
+    answered = [(t["id"], t["version"]) for t in body["data"]["updateTasks"]]
+    assert answered == [(encode_task(i), 1) for i in ids]
     assert await audit_count() == before
     body = await graphql(UPDATE_TASKS, {"ids": [*ids, MISSING], "input": {}}, token=token)
     assert error_of(body) == {"code": "NOT_FOUND", "ids": [MISSING]}
@@ -264,7 +266,9 @@ async def test_the_default_cap_is_one_hundred(graphql, settings):
 
 
 @pytest.mark.parametrize("name", MUTATIONS)
-@pytest.mark.parametrize("spelling", [str, str.upper], ids=["same", "other-case"])
+@pytest.mark.parametrize(
+    "spelling", [str, str.upper, encode_task], ids=["same", "other-case", "global-id"]
+)
 async def test_a_repeated_id_is_refused_and_changes_nothing(graphql, settings, name, spelling):
     """Each task once: a repeat (however it is spelled) is VALIDATION_ERROR naming `ids` and
     the position of the repeat; nothing changes."""
@@ -280,11 +284,22 @@ async def test_a_repeated_id_is_refused_and_changes_nothing(graphql, settings, n
 
 @pytest.mark.parametrize("name", MUTATIONS)
 async def test_a_malformed_id_is_refused_naming_its_position(graphql, settings, name):
-    _user, token, ids = await own_tasks(settings, 1)
+    """Not an id, or the global id of a user: VALIDATION_ERROR with the position."""
+    user, token, ids = await own_tasks(settings, 1)
     query, variables = MUTATIONS[name]
-    body = await graphql(query, {"ids": [ids[0], "not-an-id"], **variables}, token=token)
-    assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "ids", "index": 1}
+    for wrong in ("not-an-id", encode_user(str(user.id))):
+        body = await graphql(query, {"ids": [ids[0], wrong], **variables}, token=token)
+        assert error_of(body) == {"code": "VALIDATION_ERROR", "field": "ids", "index": 1}
+        assert body["errors"][0]["message"].startswith("ids[1]: Not a valid task id")
     assert (await snapshot(ids))[ids[0]][2] == 1
+
+
+async def test_global_ids_and_raw_uuids_mix(graphql, settings):
+    """Each id may be a global id or the raw uuid clients of before send."""
+    _user, token, ids = await own_tasks(settings, 2)
+    sent = [encode_task(ids[0]), ids[1]]
+    body = await graphql(SET_TASKS_STATUS, {"ids": sent, "status": "DONE"}, token=token)
+    assert [t["id"] for t in body["data"]["setTasksStatus"]] == [encode_task(i) for i in ids]
 
 
 # --- the input: the checks of updateTask ----------------------------------------------------------
@@ -387,7 +402,7 @@ async def test_audit_rows_of_a_bulk_call_read_like_any_other(graphql, settings):
         targetId action changes { field oldValue newValue } } } } }"""
     body = await graphql(query, token=admin_token)
     nodes = [e["node"] for e in body["data"]["auditEvents"]["edges"]]
-    assert sorted(n["targetId"] for n in nodes) == sorted(ids)
+    assert sorted(n["targetId"] for n in nodes) == sorted(encode_task(i) for i in ids)
     assert all(n["changes"][0]["newValue"] == "IN_PROGRESS" for n in nodes), nodes
 
 
@@ -688,7 +703,7 @@ async def test_matching_expected_versions_apply(graphql, settings):
     )
     assert [t["version"] for t in body["data"]["updateTasks"]] == [3, 2, 2]
     body = await graphql(DELETE_TASKS_EXPECTING, {"ids": ids, "versions": [3, 2, 2]}, token=token)
-    assert body == {"data": {"deleteTasks": ids}}
+    assert body == {"data": {"deleteTasks": [encode_task(i) for i in ids]}}
 
 
 @pytest.mark.parametrize("name", ["updateTasks", "setTasksStatus", "deleteTasks"])

@@ -30,6 +30,7 @@ from resolvers.tasks import events
 from resolvers.tasks.input import clean_update, parse_task_id, status_of
 from resolvers.tasks.queries import OwnedTask, owner_rows
 from taskql.errors import Conflict, NotFound, ValidationFailed
+from taskql.global_ids import encode_task
 
 if TYPE_CHECKING:
     from models.task_values import TaskRow
@@ -42,7 +43,8 @@ NAMED_IN_MESSAGE = 3
 
 
 class BulkIds:
-    """The ids as the client sent them (echoed in errors and by deleteTasks) and parsed, and
+    """The ids as the client sent them (echoed in errors) and parsed (global ids and raw
+    uuids alike), and
     the version expected of each, when given."""
 
     __slots__ = ("expected_versions", "parsed", "sent")
@@ -73,7 +75,8 @@ def clean_bulk(info: Info, ids: Sequence[str], expected_versions: Sequence[int] 
 
 
 def clean_ids(ids: Sequence[str], *, max_ids: int) -> BulkIds:
-    """At most `max_ids` ids (checked before any is parsed), each valid, none repeated."""
+    """At most `max_ids` ids (checked before any is parsed), each valid, none repeated (the
+    global id and the raw uuid of one task are the same task)."""
     if len(ids) > max_ids:
         raise ValidationFailed(
             f"ids takes at most {max_ids} task ids; {len(ids)} were given.",
@@ -85,9 +88,9 @@ def clean_ids(ids: Sequence[str], *, max_ids: int) -> BulkIds:
     for index, sent in enumerate(ids):
         try:
             task_id = parse_task_id(sent, field="ids")
-        except ValidationFailed:
+        except ValidationFailed as refused:
             raise ValidationFailed(
-                f"ids[{index}] is not a valid task id.", field="ids", index=index
+                f"ids[{index}]: {refused.message}", field="ids", index=index
             ) from None
         if task_id in first_index:
             raise ValidationFailed(
@@ -138,7 +141,8 @@ async def delete_tasks(
     except task_bulk_writes.TaskVersionsConflictError as refused:
         raise _conflict(bulk, refused) from None
     await events.publish_task_events(context, [events.deleted(context, row) for row in rows])
-    return [strawberry.ID(sent) for sent in bulk.sent]
+    # The global ids, whichever form came in (as deleteTask answers).
+    return [strawberry.ID(encode_task(str(task_id))) for task_id in bulk.parsed]
 
 
 async def _update(info: Info, bulk: BulkIds, changes: dict[str, Any]) -> list[OwnedTask]:

@@ -22,6 +22,7 @@ from resolvers.tasks.input import (
 )
 from resolvers.tasks.queries import OwnedTask, owned_task
 from taskql.errors import Conflict, NotFound
+from taskql.global_ids import encode_task
 
 if TYPE_CHECKING:
     from resolvers.context import Info
@@ -69,10 +70,11 @@ async def set_task_status(
 
 
 async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
+    row_id = parse_task_id(task_id)
     try:
         row = await task_writes.delete_task(
             owner_scope=task_owner_scope(info.context.viewer),
-            task_id=parse_task_id(task_id),
+            task_id=row_id,
             expected_version=expected_version,
         )
     except task_writes.TaskNotFoundError:
@@ -80,7 +82,7 @@ async def delete_task(info: Info, task_id: str, expected_version: int | None) ->
     except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
     await events.publish_task_events(info.context, [events.deleted(info.context, row)])
-    return strawberry.ID(task_id)
+    return strawberry.ID(encode_task(str(row_id)))  # the global id, whichever form came in
 
 
 async def _update(

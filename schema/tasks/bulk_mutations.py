@@ -61,7 +61,7 @@ class TaskBulkMutation:
         return [task_of(task, info.context.viewer) for task in owned]
 
     @strawberry.mutation(
-        description="Delete every task listed; returns their ids as given. "
+        description="Delete every task listed; returns their global ids, in the order of ids. "
         + ALL_OR_NOTHING
         + "Costs 1 per id.",
         extensions=requires(IsAuthenticated()),
