@@ -21,6 +21,7 @@ from schema.auth.recovery import RecoveryMutation
 from schema.auth.sessions import SessionMutation, SessionQuery
 from schema.nodes.queries import NodeQuery
 from schema.server_info import ServerInfoQuery
+from schema.tasks.bulk_mutations import TaskBulkMutation
 from schema.tasks.events import TaskSubscription
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
@@ -34,7 +35,9 @@ class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery, SessionQuery, Nod
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserMutation, TaskMutation, SessionMutation, RecoveryMutation):
+class Mutation(
+    AuthMutation, UserMutation, TaskMutation, SessionMutation, RecoveryMutation, TaskBulkMutation
+):
     pass
 
 

@@ -153,6 +153,8 @@ def _build(env: str, raw: Any) -> Settings:
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
             trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
             nodes_max=_int(graphql, "graphql.nodes_max", low=1, high=1000),
+            # Bounded by the bind parameters of one statement (an audit row takes 9).
+            bulk_max_ids=_int(graphql, "graphql.bulk_max_ids", low=1, high=1000),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(

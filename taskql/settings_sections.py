@@ -87,6 +87,8 @@ class GraphQLSettings:
     trusted_documents_manifest: str = "operations/manifest.json"
     # Query.nodes: most ids one call takes (one read per type whatever the count).
     nodes_max: int = 100
+    # Most ids a bulk task edit takes (resolvers/tasks/bulk.py); also caps its query cost.
+    bulk_max_ids: int = 100
 
 
 @dataclass(frozen=True, slots=True)

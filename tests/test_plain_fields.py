@@ -162,6 +162,24 @@ async def refetch_variables(client, token: str) -> dict[str, Any]:
     return {"id": ids[0], "ids": ids}
 
 
+async def test_frontend_bulk_mutation_answers_alike(real_schema, settings):
+    """UpdateTasks returns its tasks identically with and without the plain path (an input
+    without fields, so both runs see the same rows)."""
+    client, kept = real_schema
+    token = await add_rows(settings)
+    listed, _ = await answers(
+        client, kept, "{ tasks(first: 5) { edges { node { id } } } }", token=token
+    )
+    ids = [edge["node"]["id"] for edge in listed["data"]["tasks"]["edges"]]
+    query = (OPERATIONS / "update_tasks.graphql").read_text(encoding="utf-8")
+
+    plain, stock = await answers(client, kept, query, {"ids": ids, "input": {}}, token=token)
+
+    assert "errors" not in plain, plain
+    assert plain == stock
+    assert [task["id"] for task in plain["data"]["updateTasks"]] == ids
+
+
 @pytest.mark.parametrize("skip_owner", [False, True])
 async def test_fragments_aliases_directives_and_resolvers_answer_alike(
     real_schema, settings, skip_owner

@@ -7,7 +7,7 @@ this module needs no schema import at run time (tests tie the two sets of member
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models import task_search
 from models import tasks as task_models
@@ -22,7 +22,7 @@ from taskql.limits import (
 )
 
 if TYPE_CHECKING:
-    from schema.tasks.input import TaskFilter
+    from schema.tasks.input import TaskFilter, UpdateTaskInput
     from schema.tasks.types import TaskPriority, TaskStatus
 
 
@@ -55,6 +55,29 @@ def clean_description(description: str | None) -> str | None:
             field="description",
         )
     return description
+
+
+def clean_update(data: UpdateTaskInput) -> dict[str, Any]:
+    """The columns an UpdateTaskInput sets (column -> cleaned value), for updateTask and
+    updateTasks alike; an explicit null for a required field is refused naming it."""
+    changes: dict[str, Any] = {}
+    if data.title is not None:
+        if data.title.value is None:
+            raise ValidationFailed("title cannot be null.", field="title")
+        changes["title"] = clean_title(data.title.value)
+    if data.description is not None:
+        changes["description"] = clean_description(data.description.value)
+    if data.status is not None:
+        if data.status.value is None:
+            raise ValidationFailed("status cannot be null.", field="status")
+        changes["status"] = status_of(data.status.value)
+    if data.priority is not None:
+        if data.priority.value is None:
+            raise ValidationFailed("priority cannot be null.", field="priority")
+        changes["priority"] = priority_of(data.priority.value)
+    if data.due_at is not None:
+        changes["due_at"] = clean_datetime(data.due_at.value, field="dueAt")
+    return changes
 
 
 def clean_client_mutation_id(client_mutation_id: str | None) -> str | None:
