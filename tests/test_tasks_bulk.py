@@ -669,7 +669,10 @@ async def test_each_changed_task_publishes_one_event_after_commit(client, graphq
 
         async def heard(count: int) -> list[tuple[str, str, int]]:
             events = [(await stream.next())["taskEvents"] for _ in range(count)]
+            # taskId is the global id; the calls below send the raw uuids, still accepted.
             return sorted((e["kind"], e["taskId"], e["version"]) for e in events)
+
+        gids = [encode_task(i) for i in ids]
 
         refused = await graphql(
             SET_TASKS_STATUS, {"ids": [*ids, MISSING], "status": "DONE"}, token=token
@@ -679,12 +682,12 @@ async def test_each_changed_task_publishes_one_event_after_commit(client, graphq
         assert await stream.nothing_within(0.3)
 
         await graphql(UPDATE_TASKS, {"ids": ids, "input": {"title": "Heard"}}, token=token)
-        assert await heard(3) == sorted(("UPDATED", i, 2) for i in ids)
+        assert await heard(3) == sorted(("UPDATED", i, 2) for i in gids)
         await graphql(SET_TASKS_STATUS, {"ids": ids[:2], "status": "DONE"}, token=token)
-        assert await heard(2) == sorted(("STATUS_CHANGED", i, 3) for i in ids[:2])
+        assert await heard(2) == sorted(("STATUS_CHANGED", i, 3) for i in gids[:2])
         await graphql(DELETE_TASKS, {"ids": ids}, token=token)
         assert await heard(3) == sorted(
-            [("DELETED", ids[0], 3), ("DELETED", ids[1], 3), ("DELETED", ids[2], 2)]
+            [("DELETED", gids[0], 3), ("DELETED", gids[1], 3), ("DELETED", gids[2], 2)]
         )
         assert await stream.nothing_within(0.3)
         await stream.close()
