@@ -145,6 +145,7 @@ def _build(env: str, raw: Any) -> Settings:
             report_cost=_bool(graphql, "graphql.report_cost"),
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
             trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
+            compiled_execution=_bool(graphql, "graphql.compiled_execution"),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(

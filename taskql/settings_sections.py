@@ -85,6 +85,8 @@ class GraphQLSettings:
     # run; the production recommendation. The manifest is relative to the project root.
     trusted_documents_only: bool = False
     trusted_documents_manifest: str = "operations/manifest.json"
+    # Compiled execution (issue 16): validated queries run as cached plans; off: graphql-core.
+    compiled_execution: bool = True
 
 
 @dataclass(frozen=True, slots=True)
