@@ -141,6 +141,9 @@ def _build(env: str, raw: Any) -> Settings:
             get_cache_max_age_seconds=_int(
                 graphql, "graphql.get_cache_max_age_seconds", low=0, high=86400
             ),
+            compiled_plan_cache_size=_int(
+                graphql, "graphql.compiled_plan_cache_size", low=1, high=100_000
+            ),
             max_cost=_int(graphql, "graphql.max_cost", low=1),
             report_cost=_bool(graphql, "graphql.report_cost"),
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),

@@ -3,7 +3,7 @@ their counts. Each read is scoped to the viewer in its SQL; owners come as rows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from models import tasks as task_models
 from resolvers.loaders import UserRow, load_users
@@ -17,7 +17,7 @@ from taskql.errors import NotFound, ValidationFailed
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-    from resolvers.context import Info
+    from resolvers.context import Context, Info
     from resolvers.loaders import Loaders
     from resolvers.pagination import RowPage
     from schema.tasks.input import TaskFilter, TaskOrder
@@ -67,9 +67,28 @@ async def tasks(
     first: int | None,
     after: str | None,
 ) -> RowPage:
-    context = info.context
+    return await tasks_page(
+        info.context,
+        selected_names(info),
+        filter_=filter_,
+        order_by=order_by,
+        first=first,
+        after=after,
+    )
+
+
+async def tasks_page(
+    context: Context,
+    wanted: frozenset[str],
+    *,
+    filter_: TaskFilter | None,
+    order_by: TaskOrder | None,
+    first: int | None,
+    after: str | None,
+) -> RowPage:
+    """Query.tasks for the names `wanted` below it: shared by the resolver and the compiled
+    plans (compiler/), so both read the same statements in the same scope."""
     scope = task_owner_scope(context.viewer)
-    wanted = selected_names(info)
     page, shown = page_request(
         context.settings, wanted, filter_=filter_, order_by=order_by, first=first, after=after
     )
@@ -123,45 +142,57 @@ async def user_task_pages(
     found: dict[str | int, PagesByOwner] = {}
     if not owner_ids:
         return found
-    context = info.context
-    settings, loaders = context.settings, context.loaders
-    scope = task_owner_scope(context.viewer)
     for nested in nested_fields(info, path, "tasks"):
-        arguments = nested.arguments
-        wanted = nested.selected
         try:
-            page, shown = page_request(
-                settings,
-                wanted,
-                filter_=arguments.get("filter"),
-                order_by=arguments.get("order_by"),
-                first=arguments.get("first"),
-                after=arguments.get("after"),
+            found[nested.response_key] = await owners_task_pages(
+                info.context, owner_ids, nested.selected, nested.arguments
             )
         except ValidationFailed:
             continue
-        grouped = await task_models.list_tasks_for_owners(
-            owner_scope=scope, owner_ids=owner_ids, page=page
-        )
-        rows_by_owner = {owner_id: grouped.get(owner_id, []) for owner_id in owner_ids}
-        # One owner batch for the rows of every user.
-        owners = await owner_rows(
-            loaders, wanted, [row for rows in rows_by_owner.values() for row in rows[:shown]]
-        )
-        pages = {
-            owner_id: task_page(
-                settings,
-                wanted,
-                rows,
-                page=page,
-                shown=shown,
-                count=_owner_count(loaders, owner_id, page),
-                owners=None,  # in PagesByOwner.owners, once for all the pages
-            )
-            for owner_id, rows in rows_by_owner.items()
-        }
-        found[nested.response_key] = PagesByOwner(pages=pages, owners=owners)
     return found
+
+
+async def owners_task_pages(
+    context: Context,
+    owner_ids: Sequence[str],
+    wanted: frozenset[str],
+    arguments: Mapping[str, Any],
+) -> PagesByOwner:
+    """One User.tasks selection (`arguments` by Python name, `wanted` the names below it)
+    for all of `owner_ids`: one statement, plus one for the tasks' owners when selected.
+    Shared by the look-ahead above and the compiled plans (compiler/). Raises
+    ValidationFailed for invalid arguments before any statement."""
+    settings, loaders = context.settings, context.loaders
+    scope = task_owner_scope(context.viewer)
+    page, shown = page_request(
+        settings,
+        wanted,
+        filter_=arguments.get("filter"),
+        order_by=arguments.get("order_by"),
+        first=arguments.get("first"),
+        after=arguments.get("after"),
+    )
+    grouped = await task_models.list_tasks_for_owners(
+        owner_scope=scope, owner_ids=owner_ids, page=page
+    )
+    rows_by_owner = {owner_id: grouped.get(owner_id, []) for owner_id in owner_ids}
+    # One owner batch for the rows of every user.
+    owners = await owner_rows(
+        loaders, wanted, [row for rows in rows_by_owner.values() for row in rows[:shown]]
+    )
+    pages = {
+        owner_id: task_page(
+            settings,
+            wanted,
+            rows,
+            page=page,
+            shown=shown,
+            count=_owner_count(loaders, owner_id, page),
+            owners=None,  # in PagesByOwner.owners, once for all the pages
+        )
+        for owner_id, rows in rows_by_owner.items()
+    }
+    return PagesByOwner(pages=pages, owners=owners)
 
 
 def _owner_count(

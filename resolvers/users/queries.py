@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from resolvers.context import Info
     from resolvers.pagination import RowPage
     from resolvers.tasks.pages import PagesByOwner
+    from taskql.settings import Settings
 
 
 async def me(info: Info) -> user_models.User:
@@ -37,15 +38,20 @@ async def users(
 ) -> tuple[RowPage, dict[str | int, PagesByOwner]]:
     """A page of users, and their tasks by User.tasks response key where the operation's
     arguments could be read ahead (the rest User.tasks loads itself)."""
-    settings = info.context.settings
+    page = await users_page(info.context.settings, selected_names(info), first=first, after=after)
+    owner_ids = [str(row["id"]) for row in page.rows]
+    return page, await user_task_pages(info, owner_ids, path=("edges", "node"))
+
+
+async def users_page(
+    settings: Settings, wanted: frozenset[str], *, first: int | None, after: str | None
+) -> RowPage:
+    """A page of users for the names `wanted` below the connection: shared by the resolver
+    and the compiled plans (compiler/)."""
     shown = page_size(first, settings)
     keyset = keyset_of(settings, after)
     rows = await user_models.list_page(after=keyset, limit=shown + 1)
-    page = user_page(
-        settings, selected_names(info), rows, shown=shown, after_given=keyset is not None
-    )
-    owner_ids = [str(row["id"]) for row in page.rows]
-    return page, await user_task_pages(info, owner_ids, path=("edges", "node"))
+    return user_page(settings, wanted, rows, shown=shown, after_given=keyset is not None)
 
 
 def viewer_id(info: Info) -> uuid.UUID:

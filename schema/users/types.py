@@ -136,3 +136,5 @@ _COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "u
 # Stored role -> GraphQL enum. The model's role is a StrEnum, so its members hash and compare
 # like their text: one dict serves rows from the ORM and raw rows alike.
 _ROLES = {role.value: role for role in Role}
+# The same map for the compiled plans (compiler/), which answer from rows without a User.
+ROLE_MEMBERS: Mapping[str, Role] = _ROLES
