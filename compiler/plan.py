@@ -58,10 +58,11 @@ TYPENAME_ROOT, TASKS_ROOT, USERS_ROOT = "typename", "tasks", "users"
 TASK_NODE, USER_NODE = "task", "user"
 
 # The resolvers the compiler knows: root lists and User.tasks, by their functions.
+PAGING = frozenset({"first", "after", "last", "before"})
 KNOWN_ARGUMENTS = {
-    TaskQuery.tasks: frozenset({"filter", "orderBy", "first", "after"}),
-    UserQuery.users: frozenset({"first", "after"}),
-    User.tasks: frozenset({"filter", "orderBy", "first", "after"}),
+    TaskQuery.tasks: frozenset({"filter", "orderBy", *PAGING}),
+    UserQuery.users: frozenset({"orderBy", *PAGING}),
+    User.tasks: frozenset({"filter", "orderBy", *PAGING}),
 }
 TASK_COLUMNS = frozenset({"id", *OPTIONAL_COLUMNS.values()})
 USER_COLUMNS = frozenset({"id", "display_name", "role", "is_active", "created_at", "updated_at"})

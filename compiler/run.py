@@ -65,22 +65,10 @@ async def run(
         arguments = read.arguments.values(schema, variables)
         _permit(read, context, arguments)
         if root.kind == TASKS_ROOT:
-            page = await tasks_page(
-                context,
-                read.wanted,
-                filter_=arguments.get("filter"),
-                order_by=arguments.get("order_by"),
-                first=arguments.get("first"),
-                after=arguments.get("after"),
-            )
+            page = await tasks_page(context, read.wanted, arguments)
             data[root.key] = _connection(read.connection, page, page.owners, viewer, ())
         else:
-            page = await users_page(
-                context.settings,
-                read.wanted,
-                first=arguments.get("first"),
-                after=arguments.get("after"),
-            )
+            page = await users_page(context.settings, read.wanted, arguments)
             nested = await _nested_pages(read, schema, context, variables, page)
             data[root.key] = _connection(read.connection, page, None, viewer, nested)
     return data

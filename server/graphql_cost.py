@@ -230,8 +230,11 @@ class OperationMeter:
         return part
 
     def multiplier(self, node: FieldNode, argument_name: str) -> int:
+        # A connection pages with `first` or with `last` (never both: the resolver refuses
+        # that): whichever is given sizes the page.
+        names = (argument_name, "last") if argument_name == "first" else (argument_name,)
         value = next(
-            (self.value(a.value) for a in node.arguments or () if a.name.value == argument_name),
+            (self.value(a.value) for a in node.arguments or () if a.name.value in names),
             None,
         )
         # Not an integer: execution refuses the value itself, before any resolver.

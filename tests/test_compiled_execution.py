@@ -262,3 +262,38 @@ async def test_everything_of_the_plain_field_tests_answers_alike(app, settings):
 
     assert compiled == stock
     assert dict(counters(app).fallbacks) == {Reason.FIELD: 1}
+
+
+BACKWARD = """
+query Backward($last: Int, $before: String) {
+  tasks(last: $last, before: $before, orderBy: [{field: STATUS, direction: ASC}, {field: TITLE}]) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id title status owner { displayName } } }
+  }
+  users(orderBy: {field: EMAIL, direction: ASC}, last: 3) {
+    pageInfo { hasNextPage hasPreviousPage startCursor }
+    edges { node { id email tasks(last: 2, orderBy: [{field: PRIORITY}]) {
+      pageInfo { hasPreviousPage } edges { cursor node { id priority } } } } }
+  }
+}
+"""
+
+
+async def test_backward_pages_and_order_lists_answer_alike(app, settings):
+    """last/before and orderBy lists go through the resolvers' own page requests."""
+    token = await add_rows(settings)
+    client = app[0]
+    response = await client.post(
+        "/graphql",
+        json={"query": BACKWARD, "variables": {"last": 3}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    before = (await response.json())["data"]["tasks"]["pageInfo"]["startCursor"]
+
+    compiled, stock = await both(app, BACKWARD, {"last": 2, "before": before}, token=token)
+
+    assert compiled == stock
+    assert b'"errors"' not in compiled
+    assert b'"hasNextPage":true' in compiled
+    assert counters(app).compiled == 2
+    assert not counters(app).fallbacks

@@ -92,6 +92,14 @@ async def test_literal_and_absent_first(graphql, admin_token):
     assert (literal, absent) == (1 + 3 * 3, 1 + 20 * 3)
 
 
+async def test_last_multiplies_like_first(graphql, admin_token):
+    """A backward page's `last` multiplies its edges as `first` does (no way around the cost
+    by paging from the end), also on users."""
+    tasks = await cost_of(graphql, f"{{ tasks(last: 7) {{ {NODE_IDS} }} }}", token=admin_token)
+    users = await cost_of(graphql, f"{{ users(last: 4) {{ {NODE_IDS} }} }}", token=admin_token)
+    assert (tasks, users) == (1 + 7 * 3, 1 + 4 * 3)
+
+
 async def test_page_info_and_total_count_are_counted_once(graphql, admin_token):
     """Only the list below a connection is multiplied; totalCount weighs 10 (@cost)."""
     query = "{ tasks(first: 50) { totalCount pageInfo { hasNextPage endCursor } } }"

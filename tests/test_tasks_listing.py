@@ -10,7 +10,7 @@ from models import tasks as task_models
 from models.tasks import Priority, Status
 from tests.task_factories import create_tasks, signed_in_user
 
-LIST = """query($filter: TaskFilter, $orderBy: TaskOrder, $first: Int, $after: String) {
+LIST = """query($filter: TaskFilter, $orderBy: [TaskOrder!], $first: Int, $after: String) {
   tasks(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
     totalCount
     edges { cursor node { id title } }
@@ -157,7 +157,7 @@ async def test_walking_all_pages_returns_every_task_once(graphql, crowded, field
 async def test_user_tasks_pages_by_due_date_cover_every_task_once(graphql, crowded, direction):
     """me.tasks ordered by dueAt walks dated then undated tasks once each (batched loader SQL)."""
     token, rows = crowded
-    query = """query($after: String, $order: TaskOrder) { me { tasks(first: 4, after: $after,
+    query = """query($after: String, $order: [TaskOrder!]) { me { tasks(first: 4, after: $after,
         orderBy: $order) { edges { node { title } } pageInfo { hasNextPage endCursor } } } }"""
     order = {"field": "DUE_AT", "direction": direction}
     seen, after = [], None

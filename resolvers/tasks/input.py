@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from models import task_search
 from models import tasks as task_models
 from resolvers.datetimes import clean_datetime
 from resolvers.ids import parse_id
@@ -76,6 +77,11 @@ def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:
             f"titleContains must have at most {TASK_SEARCH_MAX} characters.",
             field="filter.titleContains",
         )
+    search = filter_.search
+    if search is not None and len(search) > TASK_SEARCH_MAX:
+        raise ValidationFailed(
+            f"search must have at most {TASK_SEARCH_MAX} characters.", field="filter.search"
+        )
     owner_id = None
     if filter_.owner_id is not None:
         owner_id = parse_id(filter_.owner_id, field="filter.ownerId", what="user")
@@ -88,4 +94,5 @@ def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:
         overdue=filter_.overdue,
         title_contains=text or None,
         owner_id=owner_id,
+        search=None if search is None else task_search.search_words(search),
     )

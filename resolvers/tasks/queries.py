@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from resolvers.loaders import Loaders
     from resolvers.pagination import RowPage
     from schema.tasks.input import TaskFilter, TaskOrder
+    from taskql.settings import Settings
 
 
 class OwnedTask(NamedTuple):
@@ -63,41 +64,37 @@ async def tasks(
     info: Info,
     *,
     filter_: TaskFilter | None,
-    order_by: TaskOrder | None,
+    order_by: list[TaskOrder] | None,
     first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> RowPage:
-    return await tasks_page(
-        info.context,
-        selected_names(info),
-        filter_=filter_,
-        order_by=order_by,
-        first=first,
-        after=after,
-    )
+    arguments = {
+        "filter": filter_,
+        "order_by": order_by,
+        "first": first,
+        "after": after,
+        "last": last,
+        "before": before,
+    }
+    return await tasks_page(info.context, selected_names(info), arguments)
 
 
 async def tasks_page(
-    context: Context,
-    wanted: frozenset[str],
-    *,
-    filter_: TaskFilter | None,
-    order_by: TaskOrder | None,
-    first: int | None,
-    after: str | None,
+    context: Context, wanted: frozenset[str], arguments: Mapping[str, Any]
 ) -> RowPage:
-    """Query.tasks for the names `wanted` below it: shared by the resolver and the compiled
-    plans (compiler/), so both read the same statements in the same scope."""
+    """Query.tasks for the names `wanted` below it and its `arguments` (by Python name,
+    absent ones None): shared by the resolver and the compiled plans (compiler/), so both
+    read the same statements in the same scope."""
     scope = task_owner_scope(context.viewer)
-    page, shown = page_request(
-        context.settings, wanted, filter_=filter_, order_by=order_by, first=first, after=after
-    )
+    page, shown = _page_request(context.settings, wanted, arguments)
     rows = await task_models.list_tasks(owner_scope=scope, page=page)
 
     async def count() -> int:
         return await task_models.count_tasks(owner_scope=scope, filters=page.filters)
 
-    owners = await owner_rows(context.loaders, wanted, rows[:shown])
+    owners = await owner_rows(context.loaders, wanted, rows.rows[:shown])
     return task_page(
         context.settings, wanted, rows, page=page, shown=shown, count=count, owners=owners
     )
@@ -108,20 +105,29 @@ async def user_tasks(
     owner_id: str,
     *,
     filter_: TaskFilter | None,
-    order_by: TaskOrder | None,
+    order_by: list[TaskOrder] | None,
     first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> RowPage:
     """User.tasks when the parent did not preload it: batched across the users of the response
     by the tasks_by_owner loader."""
     context = info.context
     wanted = selected_names(info)
     page, shown = page_request(
-        context.settings, wanted, filter_=filter_, order_by=order_by, first=first, after=after
+        context.settings,
+        wanted,
+        filter_=filter_,
+        order_by=order_by,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
     loaders = context.loaders
     rows = await loaders.tasks_by_owner.load((owner_id, page))
-    owners = await owner_rows(loaders, wanted, rows[:shown])
+    owners = await owner_rows(loaders, wanted, rows.rows[:shown])
     count = _owner_count(loaders, owner_id, page)
     return task_page(
         context.settings, wanted, rows, page=page, shown=shown, count=count, owners=owners
@@ -164,21 +170,14 @@ async def owners_task_pages(
     ValidationFailed for invalid arguments before any statement."""
     settings, loaders = context.settings, context.loaders
     scope = task_owner_scope(context.viewer)
-    page, shown = page_request(
-        settings,
-        wanted,
-        filter_=arguments.get("filter"),
-        order_by=arguments.get("order_by"),
-        first=arguments.get("first"),
-        after=arguments.get("after"),
-    )
+    page, shown = _page_request(settings, wanted, arguments)
     grouped = await task_models.list_tasks_for_owners(
         owner_scope=scope, owner_ids=owner_ids, page=page
     )
-    rows_by_owner = {owner_id: grouped.get(owner_id, []) for owner_id in owner_ids}
+    rows_by_owner = {owner_id: grouped.get(owner_id, _NO_ROWS) for owner_id in owner_ids}
     # One owner batch for the rows of every user.
     owners = await owner_rows(
-        loaders, wanted, [row for rows in rows_by_owner.values() for row in rows[:shown]]
+        loaders, wanted, [row for rows in rows_by_owner.values() for row in rows.rows[:shown]]
     )
     pages = {
         owner_id: task_page(
@@ -193,6 +192,25 @@ async def owners_task_pages(
         for owner_id, rows in rows_by_owner.items()
     }
     return PagesByOwner(pages=pages, owners=owners)
+
+
+def _page_request(
+    settings: Settings, wanted: frozenset[str], arguments: Mapping[str, Any]
+) -> tuple[task_models.TaskPage, int]:
+    return page_request(
+        settings,
+        wanted,
+        filter_=arguments.get("filter"),
+        order_by=arguments.get("order_by"),
+        first=arguments.get("first"),
+        after=arguments.get("after"),
+        last=arguments.get("last"),
+        before=arguments.get("before"),
+    )
+
+
+# An owner without a row on the page (read-only: page_of copies before reversing).
+_NO_ROWS = task_models.TaskRows(rows=[], beyond_cursor=False)
 
 
 def _owner_count(

@@ -4,20 +4,23 @@ read ahead for the whole page)."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models import users as user_models
-from resolvers.pagination import page_size
+from resolvers.pagination import page_args
 from resolvers.selection import selected_names
 from resolvers.tasks.queries import user_task_pages
+from resolvers.users import pages as user_pages
 from resolvers.users.input import parse_user_id
-from resolvers.users.pages import keyset_of, user_page
 from taskql.errors import NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from resolvers.context import Info
     from resolvers.pagination import RowPage
     from resolvers.tasks.pages import PagesByOwner
+    from schema.users.input import UserOrder
     from taskql.settings import Settings
 
 
@@ -34,24 +37,58 @@ async def user(info: Info, user_id: str) -> user_models.User:
 
 
 async def users(
-    info: Info, *, first: int | None, after: str | None
+    info: Info,
+    *,
+    order_by: UserOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> tuple[RowPage, dict[str | int, PagesByOwner]]:
     """A page of users, and their tasks by User.tasks response key where the operation's
     arguments could be read ahead (the rest User.tasks loads itself)."""
-    page = await users_page(info.context.settings, selected_names(info), first=first, after=after)
-    owner_ids = [str(row["id"]) for row in page.rows]
-    return page, await user_task_pages(info, owner_ids, path=("edges", "node"))
+    arguments = {
+        "order_by": order_by,
+        "first": first,
+        "after": after,
+        "last": last,
+        "before": before,
+    }
+    result = await users_page(info.context.settings, selected_names(info), arguments)
+    owner_ids = [str(row["id"]) for row in result.rows]
+    return result, await user_task_pages(info, owner_ids, path=("edges", "node"))
 
 
 async def users_page(
-    settings: Settings, wanted: frozenset[str], *, first: int | None, after: str | None
+    settings: Settings, wanted: frozenset[str], arguments: Mapping[str, Any]
 ) -> RowPage:
-    """A page of users for the names `wanted` below the connection: shared by the resolver
-    and the compiled plans (compiler/)."""
-    shown = page_size(first, settings)
-    keyset = keyset_of(settings, after)
-    rows = await user_models.list_page(after=keyset, limit=shown + 1)
-    return user_page(settings, wanted, rows, shown=shown, after_given=keyset is not None)
+    """A page of users for the names `wanted` below the connection and its `arguments` (by
+    Python name, absent ones None): shared by the resolver and the compiled plans
+    (compiler/)."""
+    order_by = arguments.get("order_by")
+    args = page_args(
+        settings,
+        first=arguments.get("first"),
+        after=arguments.get("after"),
+        last=arguments.get("last"),
+        before=arguments.get("before"),
+    )
+    page = user_pages.page_request(
+        settings,
+        args,
+        sort=None if order_by is None else order_by.field.value,
+        descending=None if order_by is None else order_by.direction.value == "DESC",
+    )
+    rows, beyond = await user_models.list_page(page=page)
+    return user_pages.user_page(
+        settings,
+        wanted,
+        rows,
+        page=page,
+        shown=args.shown,
+        beyond_cursor=beyond,
+        count=user_models.count_users,
+    )
 
 
 def viewer_id(info: Info) -> uuid.UUID:

@@ -40,8 +40,17 @@ class TaskPriority(Enum):
 class TaskOrderField(Enum):
     CREATED_AT = "CREATED_AT"
     UPDATED_AT = "UPDATED_AT"
-    DUE_AT = "DUE_AT"
+    DUE_AT = strawberry.enum_value("DUE_AT", description="Tasks without a due date come last.")
     PRIORITY = "PRIORITY"
+    TITLE = "TITLE"
+    STATUS = strawberry.enum_value(
+        "STATUS", description="By the status name: CANCELLED, DONE, IN_PROGRESS, TODO."
+    )
+    RELEVANCE = strawberry.enum_value(
+        "RELEVANCE",
+        description="How well a task matches filter.search (DESC: best first); only with a "
+        "search, VALIDATION_ERROR otherwise.",
+    )
 
 
 @strawberry.type(description="A unit of work owned by one user.")

@@ -57,13 +57,15 @@ class User:
         "your own tasks unless you are an admin.",
         directives=[PAGE],
     )
-    def tasks(
+    def tasks(  # noqa: PLR0917 - GraphQL arguments
         self,
         info: Info,
         filter: TaskFilter | None = strawberry.UNSET,  # noqa: A002 - the GraphQL argument name
-        order_by: TaskOrder | None = strawberry.UNSET,
+        order_by: list[TaskOrder] | None = strawberry.UNSET,
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> TaskConnection:
         preloaded = self.task_pages.get(info.path.key)
         if preloaded is not None:
@@ -77,6 +79,8 @@ class User:
             order_by=given(order_by),
             first=given(first),
             after=given(after),
+            last=given(last),
+            before=given(before),
         )
         return cast("TaskConnection", _connection_later(loading, info.context.viewer))
 
