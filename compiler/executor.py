@@ -26,8 +26,8 @@ E = TypeVar("E", bound=ExecutorBase)
 class Compiler:
     """One per app: the schema, the plan cache and the counters."""
 
-    def __init__(self, *, plan_cache_size: int) -> None:
-        self.plans = PlanCache(plan_cache_size)
+    def __init__(self, *, plan_cache_size: int, text_budget: int) -> None:
+        self.plans = PlanCache(plan_cache_size, text_budget=text_budget)
         self.counters = ExecutionCounters()
         self.schema: strawberry.Schema | None = None
 

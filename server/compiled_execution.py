@@ -21,7 +21,11 @@ def with_compiled_plans(app: web.Application, settings: Settings, executor: type
     """`executor` running compiled plans, when graphql.compiled_execution is on."""
     if not settings.graphql.compiled_execution:
         return executor
-    compiler = Compiler(plan_cache_size=settings.graphql.compiled_plan_cache_size)
+    compiler = Compiler(
+        plan_cache_size=settings.graphql.compiled_plan_cache_size,
+        # Plans keep their operation's tree: no more text than the document cache keeps.
+        text_budget=settings.graphql.document_cache_text_bytes,
+    )
     app[COMPILER] = compiler
     return compiling_executor(executor, compiler)
 

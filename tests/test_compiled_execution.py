@@ -297,3 +297,26 @@ async def test_backward_pages_and_order_lists_answer_alike(app, settings):
     assert b'"hasNextPage":true' in compiled
     assert counters(app).compiled == 2
     assert not counters(app).fallbacks
+
+
+async def test_plans_keep_no_more_text_than_the_document_cache(make_client, settings):
+    """A plan holds its operation's syntax tree: distinct large documents are evicted by
+    the same text budget as the document cache, not kept up to the entry count."""
+    budget = with_overrides(
+        settings, graphql={"document_cache_text_bytes": 2000, "compiled_plan_cache_size": 100}
+    )
+    client = await make_client(budget)
+    token = await add_rows(budget)
+    compiler = client.app[COMPILER]
+    padding = "#" + "x" * 450 + "\n"  # a comment: about 450 characters of text each
+
+    for n in range(10):
+        query = f"{{ tasks(first: {n}) {{ edges {{ node {{ {padding} id }} }} }} }}"
+        response = await client.post(
+            "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert "errors" not in await response.json()
+
+    assert compiler.counters.compiled == 10
+    assert 2 <= len(compiler.plans) <= 4
+    assert compiler.plans.text_size <= 2000
