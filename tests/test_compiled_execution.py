@@ -7,6 +7,7 @@ Each comparison sends one operation through the real app twice: with the app's o
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -320,3 +321,40 @@ async def test_plans_keep_no_more_text_than_the_document_cache(make_client, sett
     assert compiler.counters.compiled == 10
     assert 2 <= len(compiler.plans) <= 4
     assert compiler.plans.text_size <= 2000
+
+
+async def test_executions_are_counted_in_prometheus_and_logged_at_debug(
+    make_client, settings, logs
+):
+    from tests.test_metrics import metrics_settings, scrape, value  # noqa: PLC0415
+
+    configured, port = metrics_settings(settings, max_seen_operation_names=0)
+    client = await make_client(configured)
+    # DEBUG for this logger only (logging.level = DEBUG turns it on for every logger).
+    compiler_log = logging.getLogger("taskql.compiler")
+    level = compiler_log.level
+    compiler_log.setLevel(logging.DEBUG)
+    token = await add_rows(configured)
+    query = (OPERATIONS / "tasks_with_owners.graphql").read_text(encoding="utf-8")
+    before = await scrape(port)
+    logs.clear()
+
+    try:
+        for headers in ({"Authorization": f"Bearer {token}"}, {}):
+            response = await client.post("/graphql", json={"query": query}, headers=headers)
+            assert response.status == 200
+    finally:
+        compiler_log.setLevel(level)
+
+    after = await scrape(port)
+    name = "taskql_graphql_executions_total"
+    for path, reason in (("compiled", "none"), ("fallback", "permission")):
+        assert value(after, name, path=path, reason=reason) == (
+            value(before, name, path=path, reason=reason) + 1
+        )
+    executions = [r for r in logs.records if r.get("event") == "graphql execution"]
+    assert [(r["path"], r.get("reason")) for r in executions] == [
+        ("compiled", None),
+        ("fallback", "permission"),
+    ]
+    assert {r["level"] for r in executions} == {"debug"}
