@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 
 from compiler.reasons import Reason
@@ -23,9 +24,11 @@ class ExecutionCounters:
     def count_compiled(self) -> None:
         self.compiled += 1
         metrics.count_execution(COMPILED, "none")
-        log.debug("graphql execution", path=COMPILED)
+        if log.isEnabledFor(logging.DEBUG):  # skip structlog's processors on the hot path
+            log.debug("graphql execution", path=COMPILED)
 
     def count_fallback(self, reason: Reason) -> None:
         self.fallbacks[reason] += 1
         metrics.count_execution(FALLBACK, reason.value)
-        log.debug("graphql execution", path=FALLBACK, reason=reason.value)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("graphql execution", path=FALLBACK, reason=reason.value)
