@@ -266,7 +266,7 @@ async def test_everything_of_the_plain_field_tests_answers_alike(app, settings):
 
 
 BACKWARD = """
-query Backward($last: Int, $before: String) {
+query Backward($last: Int, $before: String, $filter: TaskFilter, $order: [TaskOrder!]) {
   tasks(last: $last, before: $before, orderBy: [{field: STATUS, direction: ASC}, {field: TITLE}]) {
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id title status owner { displayName } } }
@@ -274,10 +274,12 @@ query Backward($last: Int, $before: String) {
   users(orderBy: {field: EMAIL, direction: ASC}, last: 3) {
     pageInfo { hasNextPage hasPreviousPage startCursor }
     edges { node { id email tasks(last: 2, orderBy: [{field: PRIORITY}]) {
-      pageInfo { hasPreviousPage } edges { cursor node { id priority } } } } }
+      pageInfo { hasPreviousPage } edges { cursor node { id priority } } }
+      filtered: tasks(filter: $filter, orderBy: $order) { edges { node { id status } } } } }
   }
 }
 """
+FILTERED = {"filter": {"status": ["DONE", "TODO"]}, "order": [{"field": "DUE_AT"}]}
 
 
 async def test_backward_pages_and_order_lists_answer_alike(app, settings):
@@ -286,12 +288,13 @@ async def test_backward_pages_and_order_lists_answer_alike(app, settings):
     client = app[0]
     response = await client.post(
         "/graphql",
-        json={"query": BACKWARD, "variables": {"last": 3}},
+        json={"query": BACKWARD, "variables": {"last": 3, **FILTERED}},
         headers={"Authorization": f"Bearer {token}"},
     )
     before = (await response.json())["data"]["tasks"]["pageInfo"]["startCursor"]
 
-    compiled, stock = await both(app, BACKWARD, {"last": 2, "before": before}, token=token)
+    variables = {"last": 2, "before": before, **FILTERED}
+    compiled, stock = await both(app, BACKWARD, variables, token=token)
 
     assert compiled == stock
     assert b'"errors"' not in compiled
