@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -124,8 +124,8 @@ class RootPlan:
 @dataclass(slots=True)
 class Plan:
     roots: tuple[RootPlan, ...]
-    statements: int = 0  # fixed at compile time (for the design's claim; tests read it)
-    notes: list[str] = field(default_factory=list)
+    # SQL statements a run sends, fixed at compile time (the bearer check not included).
+    statements: int = 0
 
 
 class PlanCompiler:

@@ -64,6 +64,27 @@ async def test_frontend_operations_are_compiled_and_answer_alike(app, settings, 
     assert not counters(app).fallbacks
 
 
+@pytest.mark.parametrize("name", sorted(path.stem for path in OPERATIONS.glob("*.graphql")))
+async def test_a_plan_sends_the_statements_fixed_when_it_was_compiled(
+    app, settings, sql_statements, name
+):
+    """One per list level and one for owners when selected, plus the bearer check."""
+    token = await add_rows(settings, users=6)
+    client = app[0]
+    query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
+    headers = {"Authorization": f"Bearer {token}"}
+    await client.post("/graphql", json={"query": query}, headers=headers)  # compiles
+
+    sql_statements.reset()
+    response = await client.post("/graphql", json={"query": query}, headers=headers)
+
+    assert "errors" not in await response.json()
+    (entry,) = client.app[COMPILER].plans._entries.values()
+    (plan,) = entry.variants.values()
+    assert plan.statements == 2  # the list and its owners, or users and their tasks
+    assert len(sql_statements.statements) == 1 + plan.statements
+
+
 SHAPES = """
 query Shapes($first: Int, $after: String, $withOwner: Boolean!, $skipEmail: Boolean!) {
   __typename
