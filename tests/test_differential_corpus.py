@@ -47,7 +47,7 @@ async def test_pages_walked_with_cursors_answer_alike(corpus):
     page sizes, the last page and past it) answers alike at every step."""
     pair, dataset = corpus
     query = """
-    query Page($first: Int, $after: String, $order: TaskOrder) {
+    query Page($first: Int, $after: String, $order: [TaskOrder!]) {
       tasks(first: $first, after: $after, orderBy: $order) {
         totalCount
         pageInfo { hasNextPage hasPreviousPage startCursor endCursor }

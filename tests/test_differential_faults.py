@@ -157,7 +157,7 @@ async def test_bad_cursors_answer_alike(faulty):
     pair, dataset = faulty
     admin = dataset.viewer("admin")
     query = """
-    query Page($after: String, $order: TaskOrder) {
+    query Page($after: String, $order: [TaskOrder!]) {
       tasks(first: 2, after: $after, orderBy: $order) { edges { node { id } } }
     }"""
     user_cursor = body_of(
