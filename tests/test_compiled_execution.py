@@ -17,6 +17,7 @@ from compiler import Reason
 from schema import build_schema
 from server.compiled_execution import COMPILER
 from taskql.graphql_internals import ExecutorBase
+from taskql.settings import ConfigError, load_settings
 from tests.conftest import with_overrides
 from tests.test_plain_fields import EVERYTHING, OPERATIONS, KeptSchema, add_rows
 
@@ -382,3 +383,16 @@ async def test_executions_are_counted_in_prometheus_and_logged_at_debug(
         ("fallback", "permission"),
     ]
     assert {r["level"] for r in executions} == {"debug"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("COMPILED_PLAN_CACHE_SIZE", "-7"), ("COMPILED_EXECUTION", "maybe")],
+)
+def test_bad_compiled_execution_settings_are_refused_by_name(monkeypatch, name, value):
+    monkeypatch.setenv(f"TASKQL_GRAPHQL__{name}", value)
+
+    with pytest.raises(ConfigError, match=f"graphql.{name.lower()}") as refused:
+        load_settings("test")
+
+    assert value not in str(refused.value).replace(f"graphql.{name.lower()}", "")
