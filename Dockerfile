@@ -7,6 +7,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY taskql ./taskql
 COPY server ./server
+COPY compiler ./compiler
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY models ./models

@@ -26,7 +26,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint Dockerfile
 
-# Imports go one way: server > schema > resolvers > models > taskql (contracts in
+# Imports go one way: server > compiler > schema > resolvers > models > taskql (contracts in
 # pyproject.toml, [tool.importlinter]).
 layers: $(INSTALLED)
 	$(BIN)/lint-imports

@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from schema import build_schema
 from server.app_keys import DATABASE_MONITOR, DATABASE_READY, EVENT_HUB, LIVE_SOCKETS, SETTINGS
 from server.background import in_background
+from server.compiled_execution import bind_compiled_plans, with_compiled_plans
 from server.graphiql import add_graphiql_routes
 from server.graphql_cost_limits import cost_limits_extension, set_up_costs
 from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
@@ -108,7 +109,11 @@ def create_app(
     if tracing is not None:
         extensions.insert(0, tracing.extension())
         executor = tracing.executor(executor)
+    else:
+        # Traced apps keep graphql-core's path: their spans are per root field resolver.
+        executor = with_compiled_plans(app, settings, executor)
     schema = schema_factory(extensions=extensions, execution_context_class=executor)
+    bind_compiled_plans(app, schema)
     set_up_costs(app, graphql_core_schema(schema))
     install_persisted_queries(app, settings, app[DOCUMENTS], graphql_core_schema(schema))
     guard_string_inputs(

@@ -45,7 +45,7 @@ CHECKED_SERIES = {"strawberry-graphql": (0, 341), "graphql-core": (3, 3)}
 
 ExecutorBase = StrawberryGraphQLCoreExecutionContext
 
-# The methods of graphql-core 3.3's Executor that the plain-field executor overrides or calls,
+# The methods of graphql-core 3.3's Executor that our executors override or call,
 # with the parameters it passes (positionally, in this order). Documented only in the source.
 EXECUTOR_HOOKS: Mapping[str, tuple[str, ...]] = {
     "execute_fields": (
@@ -65,6 +65,10 @@ EXECUTOR_HOOKS: Mapping[str, tuple[str, ...]] = {
     "handle_field_error": ("raw_error", "return_type", "field_details_list", "path"),
     "collect_subfields": ("return_type", "field_details_list"),
     "settle_in_background": ("awaitables",),
+    # The compiled executor (compiler/executor.py) replaces the operation's execution and
+    # builds its result as graphql-core does.
+    "execute_operation": ("serially",),
+    "build_response": ("data",),
 }
 
 # The key of a graphql-core type's or field's `extensions` under which strawberry keeps its own

@@ -167,10 +167,23 @@ class Metrics:
             "taskql_password_work_shed",
             "Password requests shed (SERVICE_UNAVAILABLE) because every hashing slot was busy.",
         )
+        self.executions: Counter = Counter(
+            "taskql_graphql_executions",
+            "Query executions by path: a compiled plan, or graphql-core with the fallback's"
+            " reason (compiler/reasons.py).",
+            ["path", "reason"],
+        )
+        self._executions: dict[tuple[str, str], Counter] = {}
         # Labelled children by label values: `.labels()` takes a lock and builds keys on
         # every call, a third of the cost of recording a request. Bounded like the labels.
         self._requests: dict[tuple[str, str, str], Counter] = {}
         self._per_operation: dict[str, tuple[Histogram, Histogram, Histogram]] = {}
+
+    def count_execution(self, path: str, reason: str) -> None:
+        child = self._executions.get((path, reason))
+        if child is None:
+            child = self._executions[path, reason] = self.executions.labels(path, reason)
+        child.inc()
 
     def record(self, work: RequestWork, operation: str, outcome: str, seconds: float) -> None:
         key = (operation, work.operation_type or "unknown", outcome)
@@ -219,6 +232,12 @@ def count_rate_limited(limit: str) -> None:
 def count_password_work_shed() -> None:
     if _metrics is not None:
         _metrics.password_work_shed.inc()
+
+
+def count_execution(path: str, reason: str) -> None:
+    """One GraphQL execution: path "compiled" or "fallback", reason from a fixed set."""
+    if _metrics is not None:
+        _metrics.count_execution(path, reason)
 
 
 def record_request(work: RequestWork, *, operation: str, outcome: str, seconds: float) -> None:

@@ -148,6 +148,9 @@ def _build(env: str, raw: Any) -> Settings:
             get_cache_max_age_seconds=_int(
                 graphql, "graphql.get_cache_max_age_seconds", low=0, high=86400
             ),
+            compiled_plan_cache_size=_int(
+                graphql, "graphql.compiled_plan_cache_size", low=1, high=100_000
+            ),
             max_cost=_int(graphql, "graphql.max_cost", low=1),
             report_cost=_bool(graphql, "graphql.report_cost"),
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
@@ -155,6 +158,7 @@ def _build(env: str, raw: Any) -> Settings:
             nodes_max=_int(graphql, "graphql.nodes_max", low=1, high=1000),
             # Bounded by the bind parameters of one statement (an audit row takes 9).
             bulk_max_ids=_int(graphql, "graphql.bulk_max_ids", low=1, high=1000),
+            compiled_execution=_bool(graphql, "graphql.compiled_execution"),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(

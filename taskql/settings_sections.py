@@ -76,6 +76,9 @@ class GraphQLSettings:
     # max-age of a successful anonymous GET query (Cache-Control: public); 0 lets caches keep
     # it only to revalidate. Mutations, errors, POST and signed-in answers are never cached.
     get_cache_max_age_seconds: int = 0
+    # Compiled plans kept (LRU, per process), one per (document, operation name) and the
+    # values of the variables its @skip/@include read (compiler/plan_cache.py).
+    compiled_plan_cache_size: int = 256
     # --- query cost (server/graphql_cost.py) ---
     # An operation costing more is QUERY_TOO_COMPLEX before anything runs.
     max_cost: int = 5000
@@ -89,6 +92,8 @@ class GraphQLSettings:
     nodes_max: int = 100
     # Most ids a bulk task edit takes (resolvers/tasks/bulk.py); also caps its query cost.
     bulk_max_ids: int = 100
+    # Compiled execution (issue 16): validated queries run as cached plans; off: graphql-core.
+    compiled_execution: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,16 @@ from schema.tasks.types import Task, TaskStatus
 from taskql import graphql_internals as internals
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_FOLDERS = ("taskql", "server", "schema", "resolvers", "models", "bench", "tests")
+SOURCE_FOLDERS = (
+    "taskql",
+    "server",
+    "compiler",
+    "schema",
+    "resolvers",
+    "models",
+    "bench",
+    "tests",
+)
 # Spellings of the unpublished names, as they appear in code that uses them directly.
 PRIVATE_SPELLINGS = re.compile(
     r"\._raw_info\b|\._schema\b|\._strawberry_schema\b|[\"']_is_default[\"']"

@@ -110,7 +110,7 @@ def test_the_wheel_holds_every_module_and_the_schema_unchanged(image_root: Path)
     """Wheel and installed copy hold each package file byte for byte: none stale, none empty."""
     source = image_root / "src"
     packages = [p.name for p in source.iterdir() if (p / "__init__.py").is_file()]
-    assert {"taskql", "server", "schema", "resolvers", "models"} <= set(packages)
+    assert {"taskql", "server", "compiler", "schema", "resolvers", "models"} <= set(packages)
     expected = {
         path.relative_to(source).as_posix()
         for package in packages

@@ -336,7 +336,11 @@ async def test_tracing_off_installs_nothing(make_client, settings, logs):
     assert traced_names == ["trace_request", *names]
 
     plain_schema, traced_schema = graphql_schema(plain.app), graphql_schema(traced_app)
-    assert plain_schema.execution_context_class is PlainFieldExecutor
+    # Compiled plans over the plain-field executor; a traced app keeps graphql-core's path.
+    plain_executor = plain_schema.execution_context_class
+    assert plain_executor is not PlainFieldExecutor
+    assert issubclass(plain_executor, PlainFieldExecutor)
+    assert not issubclass(traced_schema.execution_context_class, plain_executor)
     assert issubclass(traced_schema.execution_context_class, TracedRootFields)
     plain_extensions = [type(factory()) for factory in plain_schema.extensions]
     assert TraceGraphQL not in plain_extensions

@@ -3,7 +3,7 @@ their counts. Each read is scoped to the viewer in its SQL; owners come as rows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from models import tasks as task_models
 from resolvers.loaders import UserRow, load_users
@@ -17,10 +17,11 @@ from taskql.errors import NotFound, ValidationFailed
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-    from resolvers.context import Info
+    from resolvers.context import Context, Info
     from resolvers.loaders import Loaders
     from resolvers.pagination import RowPage
     from schema.tasks.input import TaskFilter, TaskOrder
+    from taskql.settings import Settings
 
 
 class OwnedTask(NamedTuple):
@@ -69,19 +70,25 @@ async def tasks(
     last: int | None,
     before: str | None,
 ) -> RowPage:
-    context = info.context
+    arguments = {
+        "filter": filter_,
+        "order_by": order_by,
+        "first": first,
+        "after": after,
+        "last": last,
+        "before": before,
+    }
+    return await tasks_page(info.context, selected_names(info), arguments)
+
+
+async def tasks_page(
+    context: Context, wanted: frozenset[str], arguments: Mapping[str, Any]
+) -> RowPage:
+    """Query.tasks for the names `wanted` below it and its `arguments` (by Python name,
+    absent ones None): shared by the resolver and the compiled plans (compiler/), so both
+    read the same statements in the same scope."""
     scope = task_owner_scope(context.viewer)
-    wanted = selected_names(info)
-    page, shown = page_request(
-        context.settings,
-        wanted,
-        filter_=filter_,
-        order_by=order_by,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-    )
+    page, shown = _page_request(context.settings, wanted, arguments)
     rows = await task_models.list_tasks(owner_scope=scope, page=page)
 
     async def count() -> int:
@@ -141,47 +148,65 @@ async def user_task_pages(
     found: dict[str | int, PagesByOwner] = {}
     if not owner_ids:
         return found
-    context = info.context
-    settings, loaders = context.settings, context.loaders
-    scope = task_owner_scope(context.viewer)
     for nested in nested_fields(info, path, "tasks"):
-        arguments = nested.arguments
-        wanted = nested.selected
         try:
-            page, shown = page_request(
-                settings,
-                wanted,
-                filter_=arguments.get("filter"),
-                order_by=arguments.get("order_by"),
-                first=arguments.get("first"),
-                after=arguments.get("after"),
-                last=arguments.get("last"),
-                before=arguments.get("before"),
+            found[nested.response_key] = await owners_task_pages(
+                info.context, owner_ids, nested.selected, nested.arguments
             )
         except ValidationFailed:
             continue
-        grouped = await task_models.list_tasks_for_owners(
-            owner_scope=scope, owner_ids=owner_ids, page=page
-        )
-        rows_by_owner = {owner_id: grouped.get(owner_id, _NO_ROWS) for owner_id in owner_ids}
-        # One owner batch for the rows of every user.
-        owners = await owner_rows(
-            loaders, wanted, [row for rows in rows_by_owner.values() for row in rows.rows[:shown]]
-        )
-        pages = {
-            owner_id: task_page(
-                settings,
-                wanted,
-                rows,
-                page=page,
-                shown=shown,
-                count=_owner_count(loaders, owner_id, page),
-                owners=None,  # in PagesByOwner.owners, once for all the pages
-            )
-            for owner_id, rows in rows_by_owner.items()
-        }
-        found[nested.response_key] = PagesByOwner(pages=pages, owners=owners)
     return found
+
+
+async def owners_task_pages(
+    context: Context,
+    owner_ids: Sequence[str],
+    wanted: frozenset[str],
+    arguments: Mapping[str, Any],
+) -> PagesByOwner:
+    """One User.tasks selection (`arguments` by Python name, `wanted` the names below it)
+    for all of `owner_ids`: one statement, plus one for the tasks' owners when selected.
+    Shared by the look-ahead above and the compiled plans (compiler/). Raises
+    ValidationFailed for invalid arguments before any statement."""
+    settings, loaders = context.settings, context.loaders
+    scope = task_owner_scope(context.viewer)
+    page, shown = _page_request(settings, wanted, arguments)
+    grouped = await task_models.list_tasks_for_owners(
+        owner_scope=scope, owner_ids=owner_ids, page=page
+    )
+    rows_by_owner = {owner_id: grouped.get(owner_id, _NO_ROWS) for owner_id in owner_ids}
+    # One owner batch for the rows of every user.
+    owners = await owner_rows(
+        loaders, wanted, [row for rows in rows_by_owner.values() for row in rows.rows[:shown]]
+    )
+    pages = {
+        owner_id: task_page(
+            settings,
+            wanted,
+            rows,
+            page=page,
+            shown=shown,
+            count=_owner_count(loaders, owner_id, page),
+            owners=None,  # in PagesByOwner.owners, once for all the pages
+        )
+        for owner_id, rows in rows_by_owner.items()
+    }
+    return PagesByOwner(pages=pages, owners=owners)
+
+
+def _page_request(
+    settings: Settings, wanted: frozenset[str], arguments: Mapping[str, Any]
+) -> tuple[task_models.TaskPage, int]:
+    return page_request(
+        settings,
+        wanted,
+        filter_=arguments.get("filter"),
+        order_by=arguments.get("order_by"),
+        first=arguments.get("first"),
+        after=arguments.get("after"),
+        last=arguments.get("last"),
+        before=arguments.get("before"),
+    )
 
 
 # An owner without a row on the page (read-only: page_of copies before reversing).

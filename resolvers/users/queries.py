@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models import users as user_models
 from resolvers.pagination import page_args
@@ -16,10 +16,13 @@ from resolvers.users.input import clean_user_filter, parse_user_id
 from taskql.errors import NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from resolvers.context import Info
     from resolvers.pagination import RowPage
     from resolvers.tasks.pages import PagesByOwner
     from schema.users.input import UserFilter, UserOrder
+    from taskql.settings import Settings
 
 
 async def me(info: Info) -> user_models.User:
@@ -46,8 +49,27 @@ async def users(
 ) -> tuple[RowPage, dict[str | int, PagesByOwner]]:
     """A page of users, and their tasks by User.tasks response key where the operation's
     arguments could be read ahead (the rest User.tasks loads itself)."""
-    settings = info.context.settings
-    args = page_args(settings, first=first, after=after, last=last, before=before)
+    arguments = {
+        "filter_": filter_,
+        "order_by": order_by,
+        "first": first,
+        "after": after,
+        "last": last,
+        "before": before,
+    }
+    result = await users_page(info.context.settings, selected_names(info), arguments)
+    owner_ids = [str(row["id"]) for row in result.rows]
+    return result, await user_task_pages(info, owner_ids, path=("edges", "node"))
+
+
+async def users_page(
+    settings: Settings, wanted: frozenset[str], arguments: Mapping[str, Any]
+) -> RowPage:
+    """A page of users for the names `wanted` below the connection and its `arguments` (by
+    Python name, absent ones None): shared by the resolver and the compiled plans
+    (compiler/)."""
+    order_by = arguments.get("order_by")
+    filter_ = arguments.get("filter_")
     filters = (
         user_models.NO_USER_FILTER
         if filter_ is None
@@ -57,6 +79,13 @@ async def users(
             is_active=filter_.is_active,
         )
     )
+    args = page_args(
+        settings,
+        first=arguments.get("first"),
+        after=arguments.get("after"),
+        last=arguments.get("last"),
+        before=arguments.get("before"),
+    )
     page = user_pages.page_request(
         settings,
         args,
@@ -65,17 +94,15 @@ async def users(
         filters=filters,
     )
     rows, beyond = await user_models.list_page(page=page)
-    result = user_pages.user_page(
+    return user_pages.user_page(
         settings,
-        selected_names(info),
+        wanted,
         rows,
         page=page,
         shown=args.shown,
         beyond_cursor=beyond,
         count=partial(user_models.count_users, filters=filters),
     )
-    owner_ids = [str(row["id"]) for row in result.rows]
-    return result, await user_task_pages(info, owner_ids, path=("edges", "node"))
 
 
 def viewer_id(info: Info) -> uuid.UUID:

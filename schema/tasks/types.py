@@ -130,3 +130,6 @@ class TaskCounts:
 _STATUS_OUT = {status.value: TaskStatus(status.value) for status in task_values.Status}
 _PRIORITY_OUT = {priority.value: TaskPriority[priority.name] for priority in task_values.Priority}
 _UNREAD_COLUMNS: dict[str, Any] = dict.fromkeys((*task_values.LIST_COLUMNS, "description"))
+# The same maps for the compiled plans (compiler/), which answer from rows without a Task.
+STATUS_MEMBERS: Mapping[str, TaskStatus] = _STATUS_OUT
+PRIORITY_MEMBERS: Mapping[int, TaskPriority] = _PRIORITY_OUT

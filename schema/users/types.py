@@ -166,3 +166,5 @@ _COLUMNS = (
 # Stored role -> GraphQL enum. The model's role is a StrEnum, so its members hash and compare
 # like their text: one dict serves rows from the ORM and raw rows alike.
 _ROLES = {role.value: role for role in Role}
+# The same map for the compiled plans (compiler/), which answer from rows without a User.
+ROLE_MEMBERS: Mapping[str, Role] = _ROLES

@@ -1,0 +1,40 @@
+"""Compiled execution: a validated query runs as a cached plan instead of graphql-core's
+per-field machinery.
+
+What is compiled. A query operation whose every selection the compiler knows: the root
+lists `tasks` and `users` (arguments `filter`, `orderBy`, `first`, `after` as the resolvers
+take them, literal or from variables), their connections (`edges`, `cursor`, `node`,
+`pageInfo`), every plain field of Task and User, `Task.owner`, `User.tasks` below the users
+list, and `__typename` anywhere; through aliases, named and inline fragments and
+`@skip`/`@include` (literal or with variables). A plan knows, per response key, which read
+feeds it and how its value is made; it is built once per (document, operation name, values
+of the variables that @skip/@include read) and kept in a bounded LRU (plan_cache.py).
+
+How it reads. The reads are the resolvers' own functions (resolvers.tasks.queries.tasks_page,
+owners_task_pages, resolvers.users.queries.users_page): the same scope function, the same
+SQL builders, the same number of statements, chosen at compile time (one per list level,
+one for the owners). Rows go straight into the response dicts (run.py): no strawberry
+object, no graphql-core field resolution. The root field's permission classes run once per
+request before its read.
+
+What falls back, and why that is always the same answer. Anything the compiler does not
+know is left to graphql-core exactly as before: mutations, subscriptions, introspection,
+abstract types, fields whose resolver it does not know (totalCount, taskCounts, me, ...),
+arguments it does not know, directives other than @skip/@include, an executor with resolver
+middleware or an abort signal. At run time any surprise (a permission that denies or raises,
+invalid arguments or cursors, a null where the type forbids one, a value that does not
+convert, a database error) abandons the compiled answer before anything is sent and runs
+the whole operation through graphql-core, which produces the errors, the bubbling and the
+partial data exactly as it always does; the compiled path itself never reports an error.
+Leaf values are converted by the schema's own output coercion, and enum and email rules by
+the schema's own maps and permission function, so a compiled answer is what graphql-core
+would have built from the same rows. The differential harness (wave4-harness) compares both.
+
+`graphql.compiled_execution = false` turns it off (the app then uses the plain executor).
+Each execution is counted as compiled or as a fallback with its reason (counters.py).
+"""
+
+from compiler.executor import Compiler, compiling_executor
+from compiler.reasons import Reason
+
+__all__ = ["Compiler", "Reason", "compiling_executor"]

@@ -1,0 +1,451 @@
+"""Compiling an operation: the schema knowledge. Each selection becomes a field plan that says
+which read feeds it and how its value is made; anything unknown raises Fallback."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    Undefined,
+    get_named_type,
+    is_enum_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+    value_from_ast,
+)
+from graphql.language import Visitor, visit
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.resolvers import is_default_resolver
+from strawberry.types.field import StrawberryField
+
+from compiler.reasons import Fallback, Reason
+from compiler.selections import Fragments, Grouped, collect, sub_selections
+from resolvers.selection import names_below
+from resolvers.tasks.pages import OPTIONAL_COLUMNS
+from schema.tasks.queries import TaskQuery
+from schema.tasks.types import PRIORITY_MEMBERS, STATUS_MEMBERS
+from schema.users.queries import UserQuery
+from schema.users.types import ROLE_MEMBERS, User
+from taskql.errors import ValidationFailed
+from taskql.graphql_internals import convert_arguments, definition_of
+from taskql.string_inputs import check_arguments
+
+# What a field plan does (plain ints: compared once per field of every row).
+TYPENAME = 0  # a constant: the object type's name
+VALUE = 1  # a row column or page attribute, converted by `convert`
+EMAIL = 2  # User.email: the row's column when the viewer may read it
+OWNER = 3  # Task.owner: the owner's row, from the page's owners
+USER_TASKS = 4  # User.tasks: this user's page of the read `read`
+EDGES = 5  # a connection's edges
+PAGE_INFO = 6  # a connection's pageInfo
+CURSOR = 7  # an edge's cursor
+NODE = 8  # an edge's node
+
+# What a root plan reads, and what an edge's node is.
+TYPENAME_ROOT, TASKS_ROOT, USERS_ROOT = "typename", "tasks", "users"
+TASK_NODE, USER_NODE = "task", "user"
+
+# The resolvers the compiler knows: root lists and User.tasks, by their functions.
+PAGING = frozenset({"first", "after", "last", "before"})
+KNOWN_ARGUMENTS = {
+    TaskQuery.tasks: frozenset({"filter", "orderBy", *PAGING}),
+    UserQuery.users: frozenset({"orderBy", *PAGING}),
+    User.tasks: frozenset({"filter", "orderBy", *PAGING}),
+}
+TASK_COLUMNS = frozenset({"id", *OPTIONAL_COLUMNS.values()})
+USER_COLUMNS = frozenset({"id", "display_name", "role", "is_active", "created_at", "updated_at"})
+PAGE_INFO_ATTRIBUTES = frozenset(
+    {"has_next_page", "has_previous_page", "start_cursor", "end_cursor"}
+)
+
+
+@dataclass(slots=True)
+class FieldPlan:
+    kind: int
+    key: str
+    name: str = ""  # VALUE, EMAIL: the row column or page attribute; NODE: TASK/USER_NODE
+    convert: Callable[[Any], Any] | None = None
+    non_null: bool = False
+    constant: str = ""  # TYPENAME
+    sub: tuple[FieldPlan, ...] = ()  # OWNER, EDGES, PAGE_INFO, NODE
+    index: int = 0  # USER_TASKS: which of the users list's nested reads
+
+
+ObjectPlan = tuple[FieldPlan, ...]
+
+
+@dataclass(slots=True)
+class Arguments:
+    """A field's arguments: converted once when they are literals, else per request."""
+
+    field_def: GraphQLField
+    definition: StrawberryField
+    nodes: tuple[Any, ...]
+    constant: dict[str, Any] | None = None
+
+    def values(self, schema: strawberry.Schema, variables: Mapping[str, Any]) -> dict[str, Any]:
+        if self.constant is not None:
+            return self.constant
+        return _convert(schema, self.field_def, self.definition, self.nodes, variables)
+
+
+@dataclass(slots=True)
+class ListRead:
+    """One read of a list (root tasks or users, or User.tasks for all users of a page)."""
+
+    key: str
+    arguments: Arguments
+    wanted: frozenset[str]  # the names selected below the field, as the resolvers see them
+    permissions: tuple[BasePermission, ...]
+    connection: ObjectPlan
+    nested: tuple[ListRead, ...] = ()  # users: the User.tasks reads below its nodes
+
+
+@dataclass(slots=True)
+class RootPlan:
+    key: str
+    kind: str  # TYPENAME_ROOT, TASKS_ROOT, USERS_ROOT
+    read: ListRead | None = None
+    constant: str = ""  # TYPENAME_ROOT: the query type's name
+
+
+@dataclass(slots=True)
+class Plan:
+    roots: tuple[RootPlan, ...]
+    # SQL statements a run sends, fixed at compile time (the bearer check not included).
+    statements: int = 0
+
+
+class PlanCompiler:
+    """Compiles one operation against the schema; knows the compiled types and fields."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        graphql_schema: GraphQLSchema,
+        fragments: Fragments,
+        conditions: Mapping[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.graphql_schema = graphql_schema
+        self.fragments = fragments
+        self.conditions = conditions
+        self.statements = 0
+
+    def compile(self, operation: OperationDefinitionNode) -> Plan:
+        if operation.operation is OperationType.MUTATION:
+            raise Fallback(Reason.MUTATION)
+        if operation.operation is not OperationType.QUERY:
+            raise Fallback(Reason.SUBSCRIPTION)
+        if operation.directives:
+            raise Fallback(Reason.DIRECTIVE)
+        query = self.graphql_schema.query_type
+        assert query is not None  # noqa: S101 - a schema has a query type
+        grouped = collect(query.name, [operation.selection_set], self.fragments, self.conditions)
+        roots = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                roots.append(RootPlan(key, TYPENAME_ROOT, constant=query.name))
+            elif name in {"__schema", "__type"}:
+                raise Fallback(Reason.INTROSPECTION)
+            else:
+                field_def = query.fields[name]
+                function = _resolver_function(field_def)
+                if function is TaskQuery.tasks:
+                    roots.append(RootPlan(key, TASKS_ROOT, self._task_list(key, field_def, nodes)))
+                elif function is UserQuery.users:
+                    roots.append(RootPlan(key, USERS_ROOT, self._user_list(key, field_def, nodes)))
+                else:
+                    raise Fallback(Reason.FIELD)
+        return Plan(tuple(roots), self.statements)
+
+    # --- lists -----------------------------------------------------------------------------
+
+    def _task_list(
+        self, key: str, field_def: GraphQLField, nodes: list[FieldNode], *, nested: bool = False
+    ) -> ListRead:
+        connection_type = _object_type(field_def)
+        grouped = self._grouped(connection_type, nodes)
+        owner_selected = "owner" in (wanted := _wanted(nodes, self.fragments))
+        self.statements += 1 + (1 if owner_selected else 0)
+        return ListRead(
+            key=key,
+            arguments=self._arguments(field_def, nodes),
+            wanted=wanted,
+            permissions=() if nested else _permissions(field_def),
+            connection=self._connection(connection_type, grouped, self._task, TASK_NODE),
+        )
+
+    def _user_list(self, key: str, field_def: GraphQLField, nodes: list[FieldNode]) -> ListRead:
+        connection_type = _object_type(field_def)
+        grouped = self._grouped(connection_type, nodes)
+        self.statements += 1
+        nested: list[ListRead] = []
+        connection = self._connection(
+            connection_type, grouped, lambda t, g: self._user(t, g, nested=nested), USER_NODE
+        )
+        return ListRead(
+            key=key,
+            arguments=self._arguments(field_def, nodes),
+            wanted=_wanted(nodes, self.fragments),
+            permissions=_permissions(field_def),
+            connection=connection,
+            nested=tuple(nested),
+        )
+
+    def _connection(
+        self,
+        connection_type: GraphQLObjectType,
+        grouped: Grouped,
+        node_plan: Callable[[GraphQLObjectType, Grouped], ObjectPlan],
+        node_kind: str,
+    ) -> ObjectPlan:
+        plans = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                plans.append(FieldPlan(TYPENAME, key, constant=connection_type.name))
+                continue
+            field_def = connection_type.fields[name]
+            python_name = _plain_attribute(field_def)
+            if python_name == "edges":
+                edge_type = _object_type(field_def)
+                edge = self._edge(edge_type, self._grouped(edge_type, nodes), node_plan, node_kind)
+                plans.append(FieldPlan(EDGES, key, sub=edge))
+            elif python_name == "page_info":
+                info_type = _object_type(field_def)
+                sub = self._page_info(info_type, self._grouped(info_type, nodes))
+                plans.append(FieldPlan(PAGE_INFO, key, sub=sub))
+            else:
+                raise Fallback(Reason.FIELD)  # totalCount and anything new
+        return tuple(plans)
+
+    def _edge(
+        self,
+        edge_type: GraphQLObjectType,
+        grouped: Grouped,
+        node_plan: Callable[[GraphQLObjectType, Grouped], ObjectPlan],
+        node_kind: str,
+    ) -> ObjectPlan:
+        plans = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                plans.append(FieldPlan(TYPENAME, key, constant=edge_type.name))
+                continue
+            field_def = edge_type.fields[name]
+            python_name = _plain_attribute(field_def)
+            if python_name == "cursor":
+                plans.append(FieldPlan(CURSOR, key))
+            elif python_name == "node":
+                node_type = _object_type(field_def)
+                sub = node_plan(node_type, self._grouped(node_type, nodes))
+                plans.append(FieldPlan(NODE, key, name=node_kind, sub=sub))
+            else:
+                raise Fallback(Reason.FIELD)
+        return tuple(plans)
+
+    def _page_info(self, info_type: GraphQLObjectType, grouped: Grouped) -> ObjectPlan:
+        plans = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                plans.append(FieldPlan(TYPENAME, key, constant=info_type.name))
+                continue
+            field_def = info_type.fields[name]
+            python_name = _plain_attribute(field_def)
+            if python_name not in PAGE_INFO_ATTRIBUTES:
+                raise Fallback(Reason.FIELD)
+            plans.append(_value(key, python_name, field_def))
+        return tuple(plans)
+
+    # --- objects ---------------------------------------------------------------------------
+
+    def _task(self, task_type: GraphQLObjectType, grouped: Grouped) -> ObjectPlan:
+        plans = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                plans.append(FieldPlan(TYPENAME, key, constant=task_type.name))
+                continue
+            field_def = task_type.fields[name]
+            python_name = _plain_attribute(field_def)
+            if python_name == "owner":
+                owner_type = _object_type(field_def)
+                sub = self._user(owner_type, self._grouped(owner_type, nodes), nested=None)
+                plans.append(FieldPlan(OWNER, key, sub=sub, non_null=_non_null(field_def)))
+            elif python_name in TASK_COLUMNS:
+                plans.append(_value(key, python_name, field_def))
+            else:
+                raise Fallback(Reason.FIELD)
+        return tuple(plans)
+
+    def _user(
+        self, user_type: GraphQLObjectType, grouped: Grouped, *, nested: list[ListRead] | None
+    ) -> ObjectPlan:
+        """A User's plan; `nested` collects its User.tasks reads (None: not readable here,
+        Task.owner's user, whose tasks would need a read per page of owners)."""
+        plans = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                plans.append(FieldPlan(TYPENAME, key, constant=user_type.name))
+                continue
+            field_def = user_type.fields[name]
+            python_name = _plain_attribute(field_def)
+            if python_name == "email":
+                plans.append(_value(key, "email", field_def, kind=EMAIL))
+            elif python_name in USER_COLUMNS:
+                plans.append(_value(key, python_name, field_def))
+            elif nested is not None and _resolver_function(field_def) is User.tasks:
+                plans.append(FieldPlan(USER_TASKS, key, index=len(nested)))
+                nested.append(self._task_list(key, field_def, nodes, nested=True))
+            else:
+                raise Fallback(Reason.FIELD)
+        return tuple(plans)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _grouped(self, object_type: GraphQLObjectType, nodes: list[FieldNode]) -> Grouped:
+        if object_type.is_type_of is not None:
+            raise Fallback(Reason.ABSTRACT)
+        return collect(object_type.name, sub_selections(nodes), self.fragments, self.conditions)
+
+    def _arguments(self, field_def: GraphQLField, nodes: list[FieldNode]) -> Arguments:
+        definition = definition_of(field_def.extensions)
+        if not isinstance(definition, StrawberryField):
+            raise Fallback(Reason.FIELD)
+        known = KNOWN_ARGUMENTS.get(_resolver_function(field_def), frozenset())
+        # Validation made the occurrences of one response key take the same arguments.
+        argument_nodes = tuple(nodes[0].arguments or ())
+        if any(argument.name.value not in known for argument in argument_nodes):
+            raise Fallback(Reason.ARGUMENT)
+        arguments = Arguments(field_def, definition, argument_nodes)
+        if not _has_variables(argument_nodes):
+            try:
+                arguments.constant = _convert(
+                    self.schema, field_def, definition, argument_nodes, {}
+                )
+            except ValidationFailed:
+                raise Fallback(Reason.ARGUMENT) from None
+        return arguments
+
+
+def _convert(
+    schema: strawberry.Schema,
+    field_def: GraphQLField,
+    definition: StrawberryField,
+    nodes: tuple[Any, ...],
+    variables: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Arguments as the resolver receives them: coerced by graphql-core, held to the string
+    rules (taskql.string_inputs), converted by strawberry (as resolvers.lookahead does)."""
+    coerced: dict[str, Any] = {}
+    for argument in nodes:
+        argument_type = field_def.args[argument.name.value].type
+        value = value_from_ast(argument.value, argument_type, dict(variables))
+        if value is not Undefined:  # an absent variable: the argument is absent too
+            coerced[argument.name.value] = value
+    check_arguments(field_def, coerced)
+    return convert_arguments(schema, coerced, definition.arguments)
+
+
+def _has_variables(nodes: tuple[Any, ...]) -> bool:
+    found = False
+
+    class FindVariables(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    for node in nodes:
+        visit(node, FindVariables())
+    return found
+
+
+def _wanted(nodes: list[FieldNode], fragments: Fragments) -> frozenset[str]:
+    # The same names resolvers.selection.selected_names gives the field's resolver.
+    return names_below(sub_selections(nodes), fragments)
+
+
+def _permissions(field_def: GraphQLField) -> tuple[BasePermission, ...]:
+    """The field's permission classes; Fallback when it has another field extension or a
+    permission the compiler cannot run once for the request."""
+    definition = definition_of(field_def.extensions)
+    permissions: list[BasePermission] = []
+    for extension in getattr(definition, "extensions", ()):
+        if not isinstance(extension, PermissionExtension) or extension.fail_silently:
+            raise Fallback(Reason.PERMISSION)
+        for permission in extension.permissions:
+            if inspect.iscoroutinefunction(permission.has_permission):
+                raise Fallback(Reason.PERMISSION)
+            permissions.append(permission)
+    return tuple(permissions)
+
+
+def _resolver_function(field_def: GraphQLField) -> Any:
+    definition = definition_of(field_def.extensions)
+    resolver = getattr(definition, "base_resolver", None)
+    return getattr(resolver, "wrapped_func", None)
+
+
+def _plain_attribute(field_def: GraphQLField) -> str | None:
+    """The attribute a field reads when it has no resolver, arguments or extension."""
+    if field_def.args or field_def.resolve is None or not is_default_resolver(field_def.resolve):
+        return None
+    definition = definition_of(field_def.extensions)
+    if definition is None or definition.default_resolver is not getattr or definition.extensions:
+        return None
+    return str(definition.python_name)
+
+
+def _object_type(field_def: GraphQLField) -> GraphQLObjectType:
+    named = get_named_type(field_def.type)
+    if not is_object_type(named):
+        raise Fallback(Reason.ABSTRACT)
+    return named
+
+
+def _non_null(field_def: GraphQLField) -> bool:
+    return is_non_null_type(field_def.type)
+
+
+def _value(key: str, name: str, field_def: GraphQLField, *, kind: int = VALUE) -> FieldPlan:
+    declared: Any = field_def.type
+    non_null = is_non_null_type(declared)
+    leaf = declared.of_type if non_null else declared
+    if not is_leaf_type(leaf) or is_list_type(leaf):
+        raise Fallback(Reason.FIELD)
+    return FieldPlan(kind, key, name=name, convert=_converter(name, leaf), non_null=non_null)
+
+
+def _converter(name: str, leaf: Any) -> Callable[[Any], Any]:
+    """Stored value -> output, through the schema's own output coercion."""
+    coerce: Callable[[Any], Any] = leaf.coerce_output_value
+    if is_enum_type(leaf):
+        enums: dict[str, Mapping[Any, Any]] = {
+            "status": STATUS_MEMBERS,
+            "priority": PRIORITY_MEMBERS,
+            "role": ROLE_MEMBERS,
+        }
+        members = enums.get(name)
+        if members is None:
+            raise Fallback(Reason.FIELD)
+        out = {stored: coerce(member) for stored, member in members.items()}
+        return out.__getitem__  # an unknown stored value raises: graphql-core reports it
+    if leaf.name in {"String", "ID"}:
+        return lambda value: value if type(value) is str else coerce(value)
+    return coerce
