@@ -151,7 +151,8 @@ async def test_relevance_pages_both_ways_cover_every_match_once(graphql, viewer)
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    backward, before = [], None
+    backward: list[str] = []
+    before = None
     while True:
         page = await search(
             graphql, token, search="pear", orderBy=order, first=None, last=3, before=before
