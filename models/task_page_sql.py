@@ -244,7 +244,10 @@ def _split_scan(  # noqa: PLR0917 - the private half of _scan
             bound = _half_bound(sql, key, keyset, dated=dated, inclusive=closed)
             if bound is not None:
                 where.append(bound)
-        order = order_by([due, id_key] if dated else [id_key])
+        # The dated half holds no NULL: a plain direction is the index's order (or its
+        # backward scan), where NULLS LAST on DESC would force a sort.
+        plain_due = ReadKey(due.column, due.descending, None)
+        order = order_by([plain_due, id_key] if dated else [id_key])
         parts.append(
             f"SELECT * FROM (SELECT {columns} FROM {from_}"  # noqa: S608 - fixed parts
             f"{where_sql(where)} ORDER BY {order} LIMIT {sql.param(limit)}) AS half{len(parts)}"
