@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ async def add_users_with_tasks(settings, users: int, tasks_each: int) -> None:
 
 
 async def statements_for(
-    graphql, sql_statements, query: str, token: str, variables: dict | None = None
+    graphql, sql_statements, query: str, token: str, variables: dict[str, Any] | None = None
 ) -> list[str]:
     sql_statements.reset()
     body = await graphql(query, variables, token=token)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from models import tasks as task_models
+from models.users import Role
 from tests.task_factories import create_tasks, signed_in_user
 
 SEARCH = """query($search: String, $orderBy: [TaskOrder!], $first: Int, $after: String,
@@ -262,3 +263,23 @@ async def test_search_reads_through_the_index(graphql, shop, sql_statements, set
     marker = "search_vector @@" if settings.database.dialect == "postgres" else "tasks_fts MATCH"
     assert marker in statement
     assert await task_models.Task.all().count() >= 5
+
+
+async def test_user_tasks_search_and_rank_like_the_task_list(graphql, shop, settings):
+    """me.tasks and users { tasks } (per-owner SQL: LATERAL / UNION ALL) search and rank a
+    user's tasks exactly as Query.tasks does, both directions."""
+    listed = titles(await search(graphql, shop, search="milk", orderBy=RELEVANCE))
+    mine = await graphql(
+        """{ me { tasks(filter: {search: "milk"}, orderBy: [{field: RELEVANCE, direction: DESC}])
+        { edges { node { title } } } } }""",
+        token=shop,
+    )
+    assert titles(mine["data"]["me"]["tasks"]) == listed
+    _admin, admin_token = await signed_in_user(settings, role=Role.ADMIN)
+    body = await graphql(
+        """{ users(first: 10) { edges { node { tasks(last: 5, filter: {search: "milk"},
+        orderBy: [{field: RELEVANCE, direction: DESC}]) { edges { node { title } } } } } } }""",
+        token=admin_token,
+    )
+    pages = [titles(edge["node"]["tasks"]) for edge in body["data"]["users"]["edges"]]
+    assert listed in pages
