@@ -176,7 +176,7 @@ def page_select(sql: Sql, page: TaskPage, base: Callable[[], list[str]]) -> str:
         end=None,
         limit=1,
     )
-    names = output_columns(page)
+    names = select_columns(page)
     return (
         f"SELECT {names}, 0 AS {SIDE} FROM ({main}) AS page"  # noqa: S608 - fixed parts
         f" UNION ALL SELECT {names}, 1 AS {SIDE} FROM ({probe}) AS probe"
@@ -333,10 +333,6 @@ def select_columns(page: TaskPage) -> str:
     return ", ".join(_column_names(page))
 
 
-def output_columns(page: TaskPage) -> str:
-    return ", ".join(_column_names(page))
-
-
 def _column_names(page: TaskPage) -> list[str]:
     sorts = {key.sort.value for key in page.order}
     everything = (*LIST_COLUMNS, "description")
@@ -401,7 +397,7 @@ def owners_pages_select(sql: Sql, page: TaskPage, owner_ids: Sequence[str]) -> s
     probe = _windowed(
         sql, page, owner_ids, [key.reversed() for key in keys], 1, start_inclusive=True
     )
-    names = output_columns(page)
+    names = select_columns(page)
     return (
         f"SELECT {names}, 0 AS {SIDE} FROM ({main}) AS page"  # noqa: S608 - fixed parts
         f" UNION ALL SELECT {names}, 1 AS {SIDE} FROM ({probe}) AS probe"
