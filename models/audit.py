@@ -43,9 +43,15 @@ class AuditAction(StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an action name, not a secret
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an action name, not a secret
+    USER_EMAIL_VERIFIED = "user.email_verified"
+    # Every session of a user ended at once (logoutEverywhere, an admin's revokeUserSessions);
+    # one row for the lot, its count in the changes.
+    USER_SESSIONS_REVOKED = "user.sessions_revoked"
     LOGIN = "session.login"
     LOGOUT = "session.logout"
     REFRESH_TOKEN_REUSED = "session.refresh_token_reused"  # noqa: S105 - an action name
+    SESSION_REVOKED = "session.revoked"  # one session ended from the sessions list
 
 
 class TargetType(StrEnum):

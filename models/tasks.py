@@ -90,7 +90,7 @@ class Task(Model):
             ("owner", "title", "id"),
             ("owner", "status", "id"),
         )
-        # Search (migrations 4_*_task_search, raw SQL the models cannot state): PostgreSQL's
+        # Search (migrations 5_*_task_search, raw SQL the models cannot state): PostgreSQL's
         # generated tsvector column `search_vector` with a GIN index; SQLite's FTS5 table
         # `tasks_fts` over title and description, kept in sync by triggers.
 
@@ -115,6 +115,27 @@ async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> Task
     query = f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}"  # noqa: S608 - fixed parts
     rows = await _fetch(sql, query)
     return rows[0] if rows else None
+
+
+async def get_tasks_by_ids(*, task_ids: Sequence[str]) -> dict[str, TaskRow]:
+    """Task id -> row, for those of `task_ids` that exist, in one statement, for every owner:
+    the read task events share among all subscriptions, each of which applies the ownership
+    rule to the rows in memory (resolvers.tasks.event_reads)."""
+    return {row["id"]: row for row in await get_tasks(owner_scope=None, task_ids=task_ids)}
+
+
+async def get_tasks(
+    *, owner_scope: uuid.UUID | None, task_ids: Sequence[uuid.UUID | str]
+) -> list[TaskRow]:
+    """The tasks with these ids the scope covers, in one statement, in no particular order:
+    ids missing or out of scope are simply absent."""
+    if not task_ids:
+        return []
+    sql = Sql()
+    placeholders = ", ".join(sql.param(str(task_id)) for task_id in task_ids)
+    where = [f"id IN ({placeholders})", *page_sql.scope_clause(sql, owner_scope)]
+    columns = ", ".join((*LIST_COLUMNS, "description"))
+    return await _fetch(sql, f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}")  # noqa: S608 - fixed parts
 
 
 async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> TaskRows:

@@ -17,7 +17,11 @@ from resolvers.datetimes import parse_datetime_input
 from schema.audit import AuditQuery
 from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
+from schema.auth.recovery import RecoveryMutation
+from schema.auth.sessions import SessionMutation, SessionQuery
+from schema.nodes.queries import NodeQuery
 from schema.server_info import ServerInfoQuery
+from schema.tasks.events import TaskSubscription
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
 from schema.users.mutations import UserMutation
@@ -25,12 +29,17 @@ from schema.users.queries import UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery):
+class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery, SessionQuery, NodeQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserMutation, TaskMutation):
+class Mutation(AuthMutation, UserMutation, TaskMutation, SessionMutation, RecoveryMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(TaskSubscription):
     pass
 
 
@@ -56,6 +65,7 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # The password-field limit belongs to the schema: every app serving it gets it.
         extensions=[password_field_limit, *extensions],
         execution_context_class=execution_context_class,

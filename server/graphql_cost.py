@@ -7,6 +7,8 @@ The model (README, "Query cost"):
   directly below it (its `edges`) once per row it may return: the argument's value, from the
   document or the variables (graphql.page_size_default when not given, at most
   graphql.page_size_max); connections inside connections multiply;
+- a list field annotated @cost(multiplier: "ids") (Query.nodes) counts its whole selection
+  once per value of that list argument;
 - @skip/@include take effect (literal or variable conditions); a fragment spread twice in one
   selection set counts once, as graphql-core runs it once; fields repeated under one response
   name count each time (an upper bound).
@@ -34,6 +36,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
@@ -210,7 +213,12 @@ class OperationMeter:
         if node.selection_set is not None:
             inner = self.selection_set(node.selection_set, field.output)
             rows = self.multiplier(node, field.multiplier) if field.multiplier else 1
-            cost += inner.plain + rows * inner.listed
+            if field.is_list and field.multiplier:
+                # A list field multiplied by a list argument (nodes(ids:)): one item per
+                # value, each costing its whole selection.
+                cost += rows * (inner.plain + inner.listed)
+            else:
+                cost += inner.plain + rows * inner.listed
         return cost, field.is_list
 
     def fragment(self, name: str) -> Part:
@@ -237,6 +245,10 @@ class OperationMeter:
             (self.value(a.value) for a in node.arguments or () if a.name.value in names),
             None,
         )
+        if isinstance(value, list):
+            # A list of ids (nodes(ids:)): as many rows as values; over the field's own cap
+            # the resolver refuses it, so the count needs no cap here.
+            return len(value)
         # Not an integer: execution refuses the value itself, before any resolver.
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
@@ -271,4 +283,6 @@ class OperationMeter:
             return int(node.value)
         if isinstance(node, BooleanValueNode):
             return node.value
+        if isinstance(node, ListValueNode):
+            return list(node.values)  # only its length is read (a list-valued multiplier)
         return None

@@ -16,17 +16,21 @@ from dynaconf import Dynaconf
 
 from taskql.paths import project_root
 from taskql.settings_auth import DEVELOPMENT_SECRET_FILE, _auth
+from taskql.settings_mail import _accounts, _mail
 from taskql.settings_sections import (
+    AccountSettings,
     ApqSettings,
     AuthSettings,
     DatabaseSettings,
     EventsSettings,
     GraphQLSettings,
     LoggingSettings,
+    MailSettings,
     MetricsSettings,
     RateLimitSettings,
     ServerSettings,
     Settings,
+    SubscriptionsSettings,
     TracingSettings,
 )
 from taskql.settings_values import (
@@ -45,6 +49,7 @@ from taskql.settings_values import (
 # What other modules import from here: the sections and ConfigError live in their own modules.
 __all__ = [
     "DEVELOPMENT_SECRET_FILE",
+    "AccountSettings",
     "ApqSettings",
     "AuthSettings",
     "ConfigError",
@@ -52,10 +57,12 @@ __all__ = [
     "EventsSettings",
     "GraphQLSettings",
     "LoggingSettings",
+    "MailSettings",
     "MetricsSettings",
     "RateLimitSettings",
     "ServerSettings",
     "Settings",
+    "SubscriptionsSettings",
     "TracingSettings",
     "load_settings",
 ]
@@ -145,6 +152,7 @@ def _build(env: str, raw: Any) -> Settings:
             report_cost=_bool(graphql, "graphql.report_cost"),
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
             trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
+            nodes_max=_int(graphql, "graphql.nodes_max", low=1, high=1000),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(
@@ -159,7 +167,10 @@ def _build(env: str, raw: Any) -> Settings:
         ratelimit=_ratelimit(section("ratelimit")),
         apq=_apq(apq),
         events=_events(section("events")),
+        subscriptions=_subscriptions(section("subscriptions")),
         tracing=_tracing(section("tracing")),
+        mail=_mail(env, section("mail")),
+        accounts=_accounts(section("accounts")),
     )
     _check_relations(settings)
     return settings
@@ -309,3 +320,21 @@ def _events(events: dict[str, Any]) -> EventsSettings:
         # It is spelled into LISTEN/NOTIFY statements: an identifier, never quoted text.
         raise ConfigError("events.channel", "must be letters, digits and _ (at most 63)")
     return EventsSettings(backend=backend, redis_url=redis_url, channel=channel)
+
+
+def _subscriptions(values: dict[str, Any]) -> SubscriptionsSettings:
+    def seconds(name: str, low: float, high: float) -> float:
+        value = _float(values, f"subscriptions.{name}")
+        if not low <= value <= high:
+            raise ConfigError(f"subscriptions.{name}", f"must be between {low} and {high}")
+        return value
+
+    return SubscriptionsSettings(
+        max_sockets=_int(values, "subscriptions.max_sockets", low=1, high=1_000_000),
+        max_per_connection=_int(values, "subscriptions.max_per_connection", low=1, high=1000),
+        connection_init_timeout_seconds=seconds("connection_init_timeout_seconds", 0.1, 300),
+        queue_size=_int(values, "subscriptions.queue_size", low=1, high=100_000),
+        session_check_seconds=seconds("session_check_seconds", 0.05, 3600),
+        heartbeat_seconds=seconds("heartbeat_seconds", 1, 3600),
+        legacy_protocol=_bool(values, "subscriptions.legacy_protocol"),
+    )

@@ -289,3 +289,26 @@ def test_cost_settings_are_validated(monkeypatch, overrides, setting):
     with pytest.raises(ConfigError) as refused:
         load_settings("test")
     assert refused.value.setting == setting
+
+
+# The frontend operations that take variables: (variables, cost). nodes_refetch counts its
+# selection once per id (13 each), node_refetch both fragments once.
+FRONTEND_COSTS_WITH_VARIABLES = {
+    "node_refetch": ({"id": "VGFzazo"}, 15),
+    "nodes_refetch": ({"ids": ["VGFzazo"] * 100}, 1 + 100 * 13),
+    "nodes_refetch_10": ({"ids": ["VGFzazo"] * 10}, 1 + 10 * 13),
+    "users_search": ({"search": "a", "first": 20}, 184),
+}
+
+
+@pytest.mark.parametrize(("name", "pinned"), FRONTEND_COSTS_WITH_VARIABLES.items())
+async def test_frontend_operations_with_variables_costs_are_pinned(
+    graphql, admin_token, name, pinned
+):
+    """Each operation taking variables costs exactly its pinned figure for those variables,
+    known before it runs (the ids here are not even valid: no resolver is reached first)."""
+    variables, cost = pinned
+    query = (OPERATIONS / f"{name.removesuffix('_10')}.graphql").read_text(encoding="utf-8")
+    body = await graphql(query, variables, headers=ASK, token=admin_token)
+    assert body["extensions"]["cost"] == cost
+    assert cost <= 5000

@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from taskql.settings import Settings
+from tests.cli import ROOT
 from tests.test_session_migration import (
     USER_ID,
     USER_ROW,
@@ -21,7 +22,10 @@ from tests.test_session_migration import (
     project_copy,
 )
 
-SEARCH_MIGRATION = "4_"
+# Its file name, whatever number it was given: the copy stops right before it.
+SEARCH_MIGRATION = next(
+    path.name for path in (ROOT / "migrations" / "sqlite" / "models").glob("*_task_search.py")
+)
 NOW = datetime.now(UTC)
 TASK_SQL = (
     'INSERT INTO "tasks" ("id", "owner_id", "title", "description", "status", "priority", '
@@ -35,7 +39,7 @@ TASKS = [
 
 
 def test_migration_indexes_existing_tasks(tmp_path: Path, settings: Settings):
-    """Tasks written before migration 4 are found by a search right after it (title and
+    """Tasks written before the search migration are found by a search right after it (title and
     description), on the configured dialect."""
     dialect = settings.database.dialect
     project_copy(tmp_path, dialect, upto=SEARCH_MIGRATION)

@@ -6,6 +6,7 @@ Every authenticated request also costs the viewer's 1 statement (token state + r
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 
 from models.users import Role
+from taskql import global_ids
+from tests.subscriptions import Stream, socket_session, until_listening
 from tests.task_factories import create_tasks, signed_in_user
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
@@ -215,3 +218,102 @@ async def test_read_ahead_user_tasks_backward_cost_the_same(graphql, settings, s
 
     assert len(without) == len(with_cursor) == VIEWER + 2, with_cursor
     assert touching(with_cursor, "tasks") == 1
+
+
+async def statements_with(graphql, sql_statements, query, variables, token) -> list[str]:
+    sql_statements.reset()
+    body = await graphql(query, variables, token=token)
+    assert "errors" not in body, body
+    return list(sql_statements.statements)
+
+
+async def test_node_refetch_costs_two_statements(graphql, settings, sql_statements):
+    """NodeRefetch of a task with its owner: viewer + task + owner; of a user: viewer + user."""
+    user, token = await signed_in_user(settings)
+    (task,) = await create_tasks(user, 1)
+    query = operation("node_refetch")
+
+    of_task = await statements_with(
+        graphql, sql_statements, query, {"id": global_ids.encode_task(str(task.id))}, token
+    )
+    of_user = await statements_with(
+        graphql, sql_statements, query, {"id": global_ids.encode_user(str(user.id))}, token
+    )
+
+    assert len(of_task) == VIEWER + 2, of_task
+    assert touching(of_task, "tasks") == 1
+    assert len(of_user) == VIEWER + 1, of_user
+
+
+async def test_nodes_refetch_costs_one_statement_per_type(graphql, settings, sql_statements):
+    """NodesRefetch of 10 or 100 mixed ids (tasks with owners, users): viewer + tasks + users."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    users = [(await signed_in_user(settings))[0] for _ in range(10)]
+    tasks = [task for user in users for task in await create_tasks(user, 9)]
+    ids = [global_ids.encode_task(str(task.id)) for task in tasks]
+    ids += [global_ids.encode_user(str(user.id)) for user in users]
+    query = operation("nodes_refetch")
+
+    small = await statements_with(graphql, sql_statements, query, {"ids": ids[85:95]}, token)
+    large = await statements_with(graphql, sql_statements, query, {"ids": ids}, token)
+
+    assert len(ids) == 100
+    assert len(small) == len(large) == VIEWER + 2, large
+    assert touching(large, "tasks") == 1
+
+
+async def test_users_search_costs_one_statement(graphql, settings, sql_statements):
+    """UsersSearch (search, role, isActive, a page): viewer + one users statement."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=30, tasks_each=1)
+    query = operation("users_search")
+    variables = {"search": "example", "role": "USER", "first": 20}
+
+    statements = await statements_with(graphql, sql_statements, query, variables, token)
+    body = await graphql(query, variables, token=token)
+
+    assert len(body["data"]["users"]["edges"]) == 20
+    assert len(statements) == VIEWER + 1, statements
+
+
+async def test_task_event_delivery_costs_the_same_for_1_or_10_subscribers(
+    client, graphql, settings, sql_statements
+):
+    """A createTask delivered to N subscriptions selecting the same fields (task_events, task
+    and owner included) costs the same statements for 1 as for 10: the write's, plus 2 shared
+    reads (tasks, owners) per instance; ownership is checked per subscriber in memory."""
+    owner, token = await signed_in_user(settings)
+    _admin, admin_token = await signed_in_user(settings, role=Role.ADMIN)
+    query = operation("task_events")
+
+    async def delivery_statements(subscribers: int) -> list[str]:
+        async with contextlib.AsyncExitStack() as stack:
+            streams = []
+            for number in range(subscribers):
+                viewer = admin_token if number % 2 else token  # tabs of the owner, and admins
+                session = await stack.enter_async_context(socket_session(client, viewer))
+                stream = Stream(session, query, {})
+                stream.start()
+                streams.append(stream)
+            await until_listening(client, subscribers)
+            sql_statements.reset()
+            created = await graphql(
+                'mutation { createTask(input: {title: "live"}) { id } }', token=token
+            )
+            events = [(await stream.next())["taskEvents"] for stream in streams]
+            statements = list(sql_statements.statements)
+            task_id = created["data"]["createTask"]["id"]
+            assert {e["task"]["id"] for e in events} == {task_id}
+            assert {e["task"]["owner"]["id"] for e in events} == {
+                global_ids.encode_user(str(owner.id))
+            }
+            for stream in streams:
+                await stream.close()
+        return statements
+
+    one = await delivery_statements(1)
+    ten = await delivery_statements(10)
+    assert len(one) == len(ten), ten
+    shared_reads = [s for s in ten if s.startswith("SELECT") and "WHERE id IN" in s]
+    assert len(shared_reads) == 2, ten
+    assert touching(shared_reads, "tasks") == touching(shared_reads, "users") == 1

@@ -10,6 +10,7 @@ import strawberry
 from models import task_writes
 from resolvers.datetimes import clean_datetime
 from resolvers.ownership import task_owner_scope
+from resolvers.tasks import events
 from resolvers.tasks.input import (
     clean_client_mutation_id,
     clean_description,
@@ -20,6 +21,7 @@ from resolvers.tasks.input import (
 )
 from resolvers.tasks.queries import OwnedTask, owned_task
 from taskql.errors import Conflict, NotFound, ValidationFailed
+from taskql.global_ids import encode_task
 
 if TYPE_CHECKING:
     from resolvers.context import Info
@@ -33,7 +35,7 @@ async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
         raise NotFound("Task not found.")
     client_mutation_id = clean_client_mutation_id(data.client_mutation_id)
     try:
-        row, _created = await task_writes.create_task(
+        row, created = await task_writes.create_task(
             owner_id=owner_id,
             title=clean_title(data.title),
             description=clean_description(data.description),
@@ -49,6 +51,8 @@ async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
             "different input; use a new key for a new task.",
             field="clientMutationId",
         ) from None
+    if created:  # a retry answered from its key changed nothing
+        await events.publish_task_events(info.context, [events.created(info.context, row)])
     return await owned_task(info, row)
 
 
@@ -82,17 +86,19 @@ async def set_task_status(
 
 
 async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
+    row_id = parse_task_id(task_id)
     try:
-        await task_writes.delete_task(
+        row = await task_writes.delete_task(
             owner_scope=task_owner_scope(info.context.viewer),
-            task_id=parse_task_id(task_id),
+            task_id=row_id,
             expected_version=expected_version,
         )
     except task_writes.TaskNotFoundError:
         raise NotFound("Task not found.") from None
     except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
-    return strawberry.ID(task_id)
+    await events.publish_task_events(info.context, [events.deleted(info.context, row)])
+    return strawberry.ID(encode_task(str(row_id)))  # the global id, whichever form came in
 
 
 async def _update(
@@ -109,6 +115,8 @@ async def _update(
         raise NotFound("Task not found.") from None
     except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
+    if changes:  # without changes nothing was written
+        await events.publish_task_events(info.context, [events.changed(info.context, row, changes)])
     return await owned_task(info, row)
 
 

@@ -28,7 +28,12 @@ DEFAULT_DESCENDING = True
 
 
 def page_request(
-    settings: Settings, args: PageArgs, *, sort: str | None, descending: bool | None
+    settings: Settings,
+    args: PageArgs,
+    *,
+    sort: str | None,
+    descending: bool | None,
+    filters: user_models.UserFilterSpec = user_models.NO_USER_FILTER,
 ) -> user_models.UserPage:
     """The page to read for the checked arguments; `sort` the UserOrderField's value."""
     user_sort = DEFAULT_SORT if sort is None else user_models.UserSort[sort]
@@ -41,6 +46,7 @@ def page_request(
         before=_keyset(settings, kind, user_sort, args.before, "before"),
         backward=args.backward,
         limit=args.shown + 1,
+        filters=filters,
     )
 
 

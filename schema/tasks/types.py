@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from models import task_values
+from schema.nodes.interface import Node
+from taskql.global_ids import encode_task
 
 if TYPE_CHECKING:
     from schema.users.types import User
@@ -54,8 +56,10 @@ class TaskOrderField(Enum):
 
 
 @strawberry.type(description="A unit of work owned by one user.")
-class Task:
-    id: strawberry.ID
+class Task(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay): opaque; pass it to node(id:) or any task id argument."
+    )
     title: str
     description: str | None
     status: TaskStatus
@@ -88,6 +92,7 @@ class Task:
         values = task.__dict__
         values.update(_UNREAD_COLUMNS)
         values.update(row)  # the row's keys are Task attribute names (task_values.TaskRow)
+        values["id"] = encode_task(row["id"])
         status = row.get("status")
         if status is not None:
             values["status"] = _STATUS_OUT[status]

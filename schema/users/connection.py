@@ -53,5 +53,5 @@ class UserConnection:
             owners = User.index(pages.owners, viewer)  # one User per owner for all the pages
             for edge in edges:
                 node = edge.node
-                node.task_pages[key] = TaskConnection.from_page(pages.pages[node.id], owners)
+                node.task_pages[key] = TaskConnection.from_page(pages.pages[node.pk], owners)
         return cls(edges=edges, page_info=page_info(page), count=page.count)

@@ -10,7 +10,7 @@ from schema.cost import PAGE
 from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
 from schema.users.connection import UserConnection
-from schema.users.input import UserOrder
+from schema.users.input import UserFilter, UserOrder
 from schema.users.types import User
 
 
@@ -28,15 +28,16 @@ class UserQuery:
         return User.from_row(await user_queries.user(info, id), info.context.viewer)
 
     @strawberry.field(
-        description="Admin only: every user, a page at a time, newest first unless orderBy "
-        "says otherwise (the id breaks ties). Paging as Query.tasks: `first`/`after` forward, "
-        "`last`/`before` backward.",
+        description="Admin only: every user (or those matching `filter`), a page at a time, "
+        "newest first unless orderBy says otherwise (the id breaks ties). Paging as "
+        "Query.tasks: `first`/`after` forward, `last`/`before` backward.",
         extensions=requires(IsAuthenticated(), IsAdmin()),
         directives=[PAGE],
     )
     async def users(  # noqa: PLR0917 - GraphQL arguments
         self,
         info: Info,
+        filter: UserFilter | None = strawberry.UNSET,  # noqa: A002 - the GraphQL name
         order_by: UserOrder | None = strawberry.UNSET,
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
@@ -45,6 +46,7 @@ class UserQuery:
     ) -> UserConnection:
         page, task_pages = await user_queries.users(
             info,
+            filter_=given(filter),
             order_by=given(order_by),
             first=given(first),
             after=given(after),
