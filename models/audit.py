@@ -23,6 +23,7 @@ import orjson
 from tortoise import fields
 from tortoise.expressions import Q
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from models.ids import new_id
 from models.sql import Sql
@@ -223,9 +224,32 @@ class AuditFilter:
 
 
 async def list_page(
-    *, filters: AuditFilter, after: tuple[datetime, uuid.UUID] | None, limit: int
+    *,
+    filters: AuditFilter,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    before: tuple[datetime, uuid.UUID] | None = None,
+    backward: bool = False,
 ) -> list[AuditEvent]:
-    """Newest first (created_at, then id, descending), starting after the keyset `after`."""
+    """Newest first (created_at, then id, descending) between the keysets `after` (older
+    rows follow it) and `before`; `backward`: read from the oldest end, so in read order."""
+    query = _filtered(filters)
+    if after is not None:
+        query = query.filter(_beyond(after, older=True, inclusive=False))
+    if before is not None:
+        query = query.filter(_beyond(before, older=False, inclusive=False))
+    order = ("created_at", "id") if backward else ("-created_at", "-id")
+    return await query.order_by(*order).limit(limit)
+
+
+async def exists_beyond(
+    *, filters: AuditFilter, keyset: tuple[datetime, uuid.UUID], older: bool
+) -> bool:
+    """Whether an event lies at `keyset` or beyond it (older ones: `older`)."""
+    return await _filtered(filters).filter(_beyond(keyset, older=older, inclusive=True)).exists()
+
+
+def _filtered(filters: AuditFilter) -> QuerySet[AuditEvent]:
     query = AuditEvent.all()
     if filters.actor_id is not None:
         query = query.filter(actor_id=filters.actor_id)
@@ -238,9 +262,13 @@ async def list_page(
         query = query.filter(created_at__gte=filters.since.astimezone(UTC))
     if filters.until is not None:
         query = query.filter(created_at__lt=filters.until.astimezone(UTC))
-    if after is not None:
-        created_at, event_id = after[0].astimezone(UTC), after[1]
-        query = query.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=event_id)
-        )
-    return await query.order_by("-created_at", "-id").limit(limit)
+    return query
+
+
+def _beyond(keyset: tuple[datetime, uuid.UUID], *, older: bool, inclusive: bool) -> Q:
+    created_at, event_id = keyset[0].astimezone(UTC), keyset[1]
+    if older:
+        tie = Q(id__lte=event_id) if inclusive else Q(id__lt=event_id)
+        return Q(created_at__lt=created_at) | (Q(created_at=created_at) & tie)
+    tie = Q(id__gte=event_id) if inclusive else Q(id__gt=event_id)
+    return Q(created_at__gt=created_at) | (Q(created_at=created_at) & tie)

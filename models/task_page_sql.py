@@ -176,7 +176,7 @@ def page_select(sql: Sql, page: TaskPage, base: Callable[[], list[str]]) -> str:
         end=None,
         limit=1,
     )
-    names = output_columns(page)
+    names = select_columns(page)
     return (
         f"SELECT {names}, 0 AS {SIDE} FROM ({main}) AS page"  # noqa: S608 - fixed parts
         f" UNION ALL SELECT {names}, 1 AS {SIDE} FROM ({probe}) AS probe"
@@ -244,7 +244,10 @@ def _split_scan(  # noqa: PLR0917 - the private half of _scan
             bound = _half_bound(sql, key, keyset, dated=dated, inclusive=closed)
             if bound is not None:
                 where.append(bound)
-        order = order_by([due, id_key] if dated else [id_key])
+        # The dated half holds no NULL: a plain direction is the index's order (or its
+        # backward scan), where NULLS LAST on DESC would force a sort.
+        plain_due = ReadKey(due.column, due.descending, None)
+        order = order_by([plain_due, id_key] if dated else [id_key])
         parts.append(
             f"SELECT * FROM (SELECT {columns} FROM {from_}"  # noqa: S608 - fixed parts
             f"{where_sql(where)} ORDER BY {order} LIMIT {sql.param(limit)}) AS half{len(parts)}"
@@ -330,10 +333,6 @@ def select_columns(page: TaskPage) -> str:
     return ", ".join(_column_names(page))
 
 
-def output_columns(page: TaskPage) -> str:
-    return ", ".join(_column_names(page))
-
-
 def _column_names(page: TaskPage) -> list[str]:
     sorts = {key.sort.value for key in page.order}
     everything = (*LIST_COLUMNS, "description")
@@ -398,7 +397,7 @@ def owners_pages_select(sql: Sql, page: TaskPage, owner_ids: Sequence[str]) -> s
     probe = _windowed(
         sql, page, owner_ids, [key.reversed() for key in keys], 1, start_inclusive=True
     )
-    names = output_columns(page)
+    names = select_columns(page)
     return (
         f"SELECT {names}, 0 AS {SIDE} FROM ({main}) AS page"  # noqa: S608 - fixed parts
         f" UNION ALL SELECT {names}, 1 AS {SIDE} FROM ({probe}) AS probe"

@@ -14,7 +14,7 @@ import re
 # tokenizers (PostgreSQL's parser, FTS5's unicode61) do for ASCII text.
 _WORD = re.compile(r"[^\W_]+")
 MAX_SEARCH_WORDS = 16
-# PostgreSQL's text search configuration of the index (migrations 4_*_task_search): no
+# PostgreSQL's text search configuration of the index (migrations 5_*_task_search): no
 # stemming and no stop words, like FTS5's unicode61 tokenizer on SQLite.
 TS_CONFIG = "simple"
 

@@ -81,12 +81,18 @@ class Task(Model):
             ("updated_at", "id"),
             ("due_at", "id"),
             ("priority", "id"),
+            ("title", "id"),
+            ("status", "id"),
             ("owner", "created_at", "id"),
             ("owner", "updated_at", "id"),
             ("owner", "due_at", "id"),
             ("owner", "priority", "id"),
-            ("owner", "status"),
+            ("owner", "title", "id"),
+            ("owner", "status", "id"),
         )
+        # Search (migrations 5_*_task_search, raw SQL the models cannot state): PostgreSQL's
+        # generated tsvector column `search_vector` with a GIN index; SQLite's FTS5 table
+        # `tasks_fts` over title and description, kept in sync by triggers.
 
 
 # ---------------------------------------------------------------------------------------------

@@ -130,15 +130,18 @@ class AuditEventFilter:
 @strawberry.type
 class AuditQuery:
     @strawberry.field(
-        description="Admin only: the audit log, newest first (createdAt, then id, descending).",
+        description="Admin only: the audit log, newest first (createdAt, then id, descending); "
+        "`first`/`after` page forward, `last`/`before` backward.",
         extensions=requires(IsAuthenticated(), IsAdmin()),
     )
-    async def audit_events(
+    async def audit_events(  # noqa: PLR0917 - GraphQL arguments
         self,
         info: Info,
         filter: AuditEventFilter | None = strawberry.UNSET,  # noqa: A002 - the GraphQL name
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> AuditEventConnection:
         wanted = given(filter) or AuditEventFilter()
         page = await audit_resolvers.audit_events(
@@ -150,6 +153,8 @@ class AuditQuery:
             until=wanted.until,
             first=given(first),
             after=given(after),
+            last=given(last),
+            before=given(before),
         )
         return AuditEventConnection.from_page(page)
 

@@ -117,11 +117,32 @@ class BoundedSqliteClient(MeasuredStatements, SqliteClient):
             for pragma, value in self.pragmas.items():
                 cursor = await self._connection.execute(f"PRAGMA {pragma}={value}")
                 await cursor.close()
+            await self._connect_virtual_tables(self._connection)
             await self._post_connect()
         except BaseException:
             await self.close()
             await asyncio.to_thread(connecting._thread.join)  # noqa: SLF001
             raise
+
+    @staticmethod
+    async def _connect_virtual_tables(connection: aiosqlite.Connection) -> None:
+        """Use each virtual table (the FTS5 search index) once, now.
+
+        FTS5 reads its configuration when a connection first uses the table. Inside a
+        deferred transaction that read comes before the write lock, and SQLite then refuses
+        the lock at once (SQLITE_BUSY: a reader may not wait to become the writer) instead of
+        waiting busy_timeout, so the first task write under contention would fail at once.
+        """
+        cursor = await connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+        )
+        names = [row[0] for row in await cursor.fetchall()]
+        await cursor.close()
+        for name in names:
+            quoted = name.replace('"', '""')
+            cursor = await connection.execute(f'SELECT 1 FROM "{quoted}" LIMIT 0')  # noqa: S608
+            await cursor.close()
 
     def acquire_connection(self) -> ConnectionWrapper[Any]:
         return _ReleasingConnectionWrapper(self._lock, self)

@@ -414,6 +414,43 @@ async def test_a_lost_compare_and_swap_leaves_no_row(graphql, settings, audit_ro
     assert await audit_rows.new() == []
 
 
+BACKWARD = """query($filter: AuditEventFilter, $last: Int, $before: String) {
+  auditEvents(filter: $filter, last: $last, before: $before) {
+    edges { node { id } }
+    pageInfo { hasNextPage hasPreviousPage startCursor }
+  }
+}"""
+
+
+async def test_admins_page_the_audit_log_backward(graphql, settings):
+    """last/before walks the audit log from the oldest end, page by page, to the same order
+    as a single page; hasNextPage/hasPreviousPage exact at both ends."""
+    admin = await create_user(role=Role.ADMIN)
+    token = access_token_for(admin, settings)
+    user, user_token = await signed_in_user(settings)
+    for number in range(7):
+        await graphql(CREATE, {"input": {"title": f"B{number}"}}, token=user_token)
+    only = {"actorId": str(user.id)}
+    whole = await graphql(EVENTS, {"filter": only, "first": 50}, token=token)
+    expected = [edge["node"]["id"] for edge in whole["data"]["auditEvents"]["edges"]]
+    seen: list[str] = []
+    before = None
+    while True:
+        body = await graphql(BACKWARD, {"filter": only, "last": 3, "before": before}, token=token)
+        connection = body["data"]["auditEvents"]
+        seen = [edge["node"]["id"] for edge in connection["edges"]] + seen
+        assert connection["pageInfo"]["hasNextPage"] is (before is not None)
+        if not connection["pageInfo"]["hasPreviousPage"]:
+            break
+        before = connection["pageInfo"]["startCursor"]
+    assert seen == expected
+    assert len(expected) == 7
+    both = await graphql(
+        EVENTS.replace("first: $first", "first: $first, last: 2"), {"first": 2}, token=token
+    )
+    assert both["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR", "field": "last"}
+
+
 async def test_admins_page_through_the_audit_log(graphql, settings):
     """auditEvents lists newest first in pages that neither skip nor repeat a row, and its
     filters narrow by actor, target, action and time."""

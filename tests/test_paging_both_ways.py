@@ -237,8 +237,11 @@ async def test_has_previous_page_is_exact(graphql, crowded):
     expected = expected_ids(rows, keys)
     first = await page_of(graphql, token, PAGE, ("data", "tasks"), orderBy=order_arg(keys), first=4)
     after = first["pageInfo"]["endCursor"]
-    deleted = await task_models.Task.filter(id__in=[row_id(i) for i in expected[:4]]).delete()
-    assert deleted == 4
+    earlier = [row_id(i) for i in expected[:4]]
+    # Not .delete()'s count: on SQLite tortoise counts total_changes, which includes the
+    # search index rows the triggers change.
+    await task_models.Task.filter(id__in=earlier).delete()
+    assert await task_models.Task.filter(id__in=earlier).count() == 0
     second = await page_of(
         graphql, token, PAGE, ("data", "tasks"), orderBy=order_arg(keys), first=4, after=after
     )

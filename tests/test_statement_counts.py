@@ -7,7 +7,9 @@ Every authenticated request also costs the viewer's 1 statement (token state + r
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,9 +32,11 @@ async def add_users_with_tasks(settings, users: int, tasks_each: int) -> None:
         await create_tasks(user, tasks_each)
 
 
-async def statements_for(graphql, sql_statements, query: str, token: str) -> list[str]:
+async def statements_for(
+    graphql, sql_statements, query: str, token: str, variables: dict[str, Any] | None = None
+) -> list[str]:
     sql_statements.reset()
-    body = await graphql(query, token=token)
+    body = await graphql(query, variables, token=token)
     assert "errors" not in body, body
     return list(sql_statements.statements)
 
@@ -123,6 +127,97 @@ async def test_user_task_counts_and_totals_are_batched(graphql, settings, sql_st
     statements = await statements_for(graphql, sql_statements, query, token)
 
     assert len(statements) == VIEWER + 4, statements
+
+
+async def test_backward_page_costs_one_statement_with_exact_page_info(
+    graphql, settings, sql_statements
+):
+    """tasks_previous_page (last: 20, before) reads its page and the row beyond `before`
+    (hasNextPage) in one statement, at 60 or 300 tasks; without `before` too."""
+    user, token = await signed_in_user(settings)
+    await create_tasks(user, 60)
+    query = operation("tasks_previous_page")
+    end = await graphql(query, token=token)
+    before = end["data"]["tasks"]["pageInfo"]["startCursor"]
+
+    small = await statements_for(graphql, sql_statements, query, token, {"before": before})
+    await create_tasks(user, 240)
+    large = await statements_for(graphql, sql_statements, query, token, {"before": before})
+    last = await statements_for(graphql, sql_statements, query, token)
+    body = await graphql(query, {"before": before}, token=token)
+
+    assert len(small) == len(large) == len(last) == VIEWER + 1, large
+    assert body["data"]["tasks"]["pageInfo"]["hasNextPage"] is True
+    assert len(body["data"]["tasks"]["edges"]) == 20
+
+
+async def test_multi_key_order_costs_one_statement(graphql, settings, sql_statements):
+    """tasks_by_urgency (priority DESC, dueAt ASC) costs one statement on the first page and
+    on a later one (its hasPreviousPage read by the same statement)."""
+    user, token = await signed_in_user(settings)
+    await create_tasks(user, 40)
+    await create_tasks(user, 40, due_at=datetime.now(UTC))
+    query = operation("tasks_by_urgency")
+    first = await statements_for(graphql, sql_statements, query, token)
+    body = await graphql(query, token=token)
+    after = body["data"]["tasks"]["pageInfo"]["endCursor"]
+    later = await statements_for(graphql, sql_statements, query, token, {"after": after})
+
+    assert len(first) == len(later) == VIEWER + 1, later
+    assert touching(later, "tasks") == 1
+
+
+async def test_search_costs_the_page_and_its_count(graphql, settings, sql_statements):
+    """tasks_search (search by RELEVANCE with totalCount) costs the page and one COUNT, at
+    30 or 150 matching tasks, on the first page and after a cursor."""
+    user, token = await signed_in_user(settings)
+    await create_tasks(user, 30, title="find me")
+    query = operation("tasks_search")
+    variables = {"search": "find"}
+    small = await statements_for(graphql, sql_statements, query, token, variables)
+    await create_tasks(user, 120, title="find me too")
+    large = await statements_for(graphql, sql_statements, query, token, variables)
+    body = await graphql(query, variables, token=token)
+    after = body["data"]["tasks"]["pageInfo"]["endCursor"]
+    later = await statements_for(
+        graphql, sql_statements, query, token, {**variables, "after": after}
+    )
+
+    assert body["data"]["tasks"]["totalCount"] == 150
+    assert len(small) == len(large) == len(later) == VIEWER + 2, later
+
+
+async def test_users_by_email_costs_the_page_and_its_count(graphql, settings, sql_statements):
+    """users_by_email costs the users page and one COUNT, also after a cursor."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=60, tasks_each=0)
+    query = operation("users_by_email")
+    first = await statements_for(graphql, sql_statements, query, token)
+    body = await graphql(query, token=token)
+    after = body["data"]["users"]["pageInfo"]["endCursor"]
+    later = await statements_for(graphql, sql_statements, query, token, {"after": after})
+
+    assert len(first) == len(later) == VIEWER + 2, later
+
+
+async def test_read_ahead_user_tasks_backward_cost_the_same(graphql, settings, sql_statements):
+    """users(first: 20) { tasks(last: 5, before) } still reads every user's page (and the
+    rows beyond the cursor) in one statement."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=25, tasks_each=8)
+    query = """query($before: String) { users(first: 20) { edges { node { id
+        tasks(last: 5, before: $before) { edges { cursor node { id } }
+        pageInfo { hasNextPage hasPreviousPage } } } } } }"""
+    body = await graphql(query, token=token)
+    edges = body["data"]["users"]["edges"]
+    before = next(e for e in edges if e["node"]["tasks"]["edges"])["node"]["tasks"]["edges"][0][
+        "cursor"
+    ]
+    without = await statements_for(graphql, sql_statements, query, token)
+    with_cursor = await statements_for(graphql, sql_statements, query, token, {"before": before})
+
+    assert len(without) == len(with_cursor) == VIEWER + 2, with_cursor
+    assert touching(with_cursor, "tasks") == 1
 
 
 async def statements_with(graphql, sql_statements, query, variables, token) -> list[str]:

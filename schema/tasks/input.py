@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from models.task_search import MAX_SEARCH_WORDS
 from schema.pagination import OrderDirection
 from schema.tasks.types import TaskOrderField, TaskPriority, TaskStatus
 from taskql.limits import (
@@ -44,9 +45,9 @@ class TaskFilter:
     search: str | None = strawberry.field(
         default=None,
         description=f"Words the title or description holds, each as the start of a word, "
-        f"ignoring case (up to {TASK_SEARCH_MAX} characters; punctuation only separates "
-        "words; a text without any word matches nothing). Served by a full-text index; order "
-        "by RELEVANCE to rank the matches.",
+        f"ignoring case (up to {TASK_SEARCH_MAX} characters, the first {MAX_SEARCH_WORDS} "
+        "words count; punctuation only separates words; a text without any word matches "
+        "nothing). Served by a full-text index; order by RELEVANCE to rank the matches.",
     )
 
 
