@@ -35,7 +35,7 @@ def type_counts() -> Counter[str]:
     return Counter(type(obj).__qualname__ for obj in gc.get_objects())
 
 
-async def drive(url: str, requests: int, warmup: int, frames: int) -> None:
+async def drive(url: str, requests: int, warmup: int, frames: int, concurrency: int) -> None:
     os.environ.setdefault("TASKQL_ENV", "production")
     os.environ.setdefault("TASKQL_AUTH__JWT_SECRET", secrets.token_urlsafe(36))
     os.environ["TASKQL_DATABASE__URL"] = url
@@ -62,6 +62,9 @@ async def drive(url: str, requests: int, warmup: int, frames: int) -> None:
         headers = {**_json_headers(), "Authorization": f"Bearer {token}"}
 
         async def send(count: int) -> None:
+            await asyncio.gather(*(send_one(count // concurrency) for _ in range(concurrency)))
+
+        async def send_one(count: int) -> None:
             for index in range(count):
                 async with client.post(endpoint, data=bodies[index % 2], headers=headers) as reply:
                     payload: Any = orjson.loads(await reply.read())
@@ -104,8 +107,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--warmup", type=int, default=2000)
     parser.add_argument("--frames", type=int, default=6, help="stack depth kept per allocation")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight, as wrk -c")
     args = parser.parse_args()
-    asyncio.run(drive(args.database_url, args.requests, args.warmup, args.frames))
+    asyncio.run(drive(args.database_url, args.requests, args.warmup, args.frames, args.concurrency))
 
 
 if __name__ == "__main__":
