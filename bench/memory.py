@@ -83,6 +83,16 @@ async def drive(url: str, requests: int, warmup: int, frames: int, concurrency: 
             print(f"after {warmup + done} requests: RSS {rss_mb():.1f} MB, traced {traced:.1f} MB")
         after, counts_after = tracemalloc.take_snapshot(), type_counts()
     print(f"\nRSS {rss_before:.1f} -> {rss_mb():.1f} MB over {requests} requests")
+    print_growth(before, after, counts_before, counts_after, frames)
+
+
+def print_growth(
+    before: tracemalloc.Snapshot,
+    after: tracemalloc.Snapshot,
+    counts_before: Counter[str],
+    counts_after: Counter[str],
+    frames: int,
+) -> None:
     print("\nlive memory grown most, by allocation site:")
     for stat in after.compare_to(before, "traceback")[:12]:
         if stat.size_diff <= 0:
