@@ -16,10 +16,10 @@ from tortoise import connections
 from compiler import Reason
 from schema import build_schema
 from server.compiled_execution import COMPILER
+from taskql.global_ids import encode_user
 from taskql.graphql_internals import ExecutorBase
 from taskql.settings import ConfigError, load_settings
 from tests.conftest import with_overrides
-from taskql.global_ids import encode_user
 from tests.test_plain_fields import (
     EVERYTHING,
     OPERATION_VARIABLES,
