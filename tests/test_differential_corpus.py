@@ -13,6 +13,7 @@ them. The last test below holds every such file to that.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -40,7 +41,7 @@ def _operation(path: Path) -> OperationDefinitionNode:
 QUERIES = [path for path in OPERATIONS if _operation(path).operation.value == "query"]
 WRITES = [path for path in OPERATIONS if path not in QUERIES]
 # Variables a query operation needs ("ids": the global ids the admin's task list shows).
-SEARCH_VARIABLES = {"tasks_search": {"search": "Notes"}}
+SEARCH_VARIABLES: dict[str, dict[str, Any]] = {"tasks_search": {"search": "Notes"}}
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ async def test_frontend_operation_answers_alike_for_every_viewer(corpus, path):
     assert answered_with_data > 0
 
 
-async def _refetch_variables(pair: Pair, dataset: Dataset) -> dict[str, object]:
+async def _refetch_variables(pair: Pair, dataset: Dataset) -> dict[str, Any]:
     """Global ids of tasks of every owner and of the owners (each viewer may see some)."""
     answer = await pair.compare(
         "{ tasks(first: 100) { edges { node { id owner { id } } } } }",
