@@ -387,6 +387,41 @@ async def test_backward_pages_and_order_lists_answer_alike(app, settings):
     assert not counters(app).fallbacks
 
 
+SEARCH = """
+query Search($search: String, $order: [TaskOrder!]) {
+  tasks(first: 20, filter: {search: $search}, orderBy: $order) {
+    edges { cursor node { id title owner { id } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+RELEVANCE = [{"field": "RELEVANCE", "direction": "DESC"}]
+
+
+@pytest.mark.parametrize(
+    ("variables", "reason"),
+    [
+        ({"search": "task", "order": RELEVANCE}, None),
+        ({"search": None, "order": RELEVANCE}, Reason.ARGUMENT),  # RELEVANCE needs a search
+    ],
+)
+async def test_search_and_relevance_answer_alike(app, settings, variables, reason):
+    """filter.search and RELEVANCE go through the resolvers' own reads; what they refuse is
+    graphql-core's to report."""
+    token = await add_rows(settings)
+
+    compiled, stock = await both(app, SEARCH, variables, token=token)
+
+    assert compiled == stock
+    if reason is None:
+        assert b'"errors"' not in compiled
+        assert compiled.count(b'"cursor"') >= 4
+        assert counters(app).compiled == 1
+    else:
+        assert b"VALIDATION_ERROR" in compiled
+        assert dict(counters(app).fallbacks) == {reason: 1}
+
+
 async def test_plans_keep_no_more_text_than_the_document_cache(make_client, settings):
     """A plan holds its operation's syntax tree: distinct large documents are evicted by
     the same text budget as the document cache, not kept up to the entry count."""
