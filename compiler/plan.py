@@ -39,6 +39,7 @@ from schema.tasks.types import PRIORITY_MEMBERS, STATUS_MEMBERS
 from schema.users.queries import UserQuery
 from schema.users.types import ROLE_MEMBERS, User
 from taskql.errors import ValidationFailed
+from taskql.global_ids import encode_task, encode_user
 from taskql.graphql_internals import convert_arguments, definition_of
 from taskql.string_inputs import check_arguments
 
@@ -287,6 +288,8 @@ class PlanCompiler:
                 owner_type = _object_type(field_def)
                 sub = self._user(owner_type, self._grouped(owner_type, nodes), nested=None)
                 plans.append(FieldPlan(OWNER, key, sub=sub, non_null=_non_null(field_def)))
+            elif python_name == "id":
+                plans.append(_value(key, "id", field_def, convert=_global_id(encode_task)))
             elif python_name in TASK_COLUMNS:
                 plans.append(_value(key, python_name, field_def))
             else:
@@ -308,6 +311,8 @@ class PlanCompiler:
             python_name = _plain_attribute(field_def)
             if python_name == "email":
                 plans.append(_value(key, "email", field_def, kind=EMAIL))
+            elif python_name == "id":
+                plans.append(_value(key, "id", field_def, convert=_global_id(encode_user)))
             elif python_name in USER_COLUMNS:
                 plans.append(_value(key, python_name, field_def))
             elif nested is not None and _resolver_function(field_def) is User.tasks:
@@ -320,7 +325,7 @@ class PlanCompiler:
     # --- helpers ---------------------------------------------------------------------------
 
     def _grouped(self, object_type: GraphQLObjectType, nodes: list[FieldNode]) -> Grouped:
-        if object_type.is_type_of is not None:
+        if object_type.is_type_of is not None and not _interface_check_only(object_type):
             raise Fallback(Reason.ABSTRACT)
         return collect(object_type.name, sub_selections(nodes), self.fragments, self.conditions)
 
@@ -423,13 +428,39 @@ def _non_null(field_def: GraphQLField) -> bool:
     return is_non_null_type(field_def.type)
 
 
-def _value(key: str, name: str, field_def: GraphQLField, *, kind: int = VALUE) -> FieldPlan:
+def _value(
+    key: str,
+    name: str,
+    field_def: GraphQLField,
+    *,
+    kind: int = VALUE,
+    convert: Callable[[Any], Any] | None = None,
+) -> FieldPlan:
     declared: Any = field_def.type
     non_null = is_non_null_type(declared)
     leaf = declared.of_type if non_null else declared
     if not is_leaf_type(leaf) or is_list_type(leaf):
         raise Fallback(Reason.FIELD)
-    return FieldPlan(kind, key, name=name, convert=_converter(name, leaf), non_null=non_null)
+    convert = convert or _converter(name, leaf)
+    return FieldPlan(kind, key, name=name, convert=convert, non_null=non_null)
+
+
+def _global_id(encode: Callable[[str], str]) -> Callable[[Any], str]:
+    """The row's uuid -> its global id, by the function Task.from_row / User.from_values use
+    (an ID is output as the string itself)."""
+    return lambda value: encode(value if type(value) is str else str(value))
+
+
+def _interface_check_only(object_type: GraphQLObjectType) -> bool:
+    """strawberry gives a type that implements an interface (Task and User: Node) an
+    isinstance check, which graphql-core runs on every object it completes; the resolvers
+    always build the type itself, so it always passes. A type's own is_type_of does not."""
+    definition = definition_of(object_type.extensions)
+    return (
+        bool(object_type.interfaces)
+        and definition is not None
+        and getattr(definition, "is_type_of", None) is None
+    )
 
 
 def _converter(name: str, leaf: Any) -> Callable[[Any], Any]:

@@ -17,6 +17,7 @@ import orjson
 import pytest
 from tortoise import connections
 
+from taskql import global_ids
 from taskql.settings import Settings
 from tests.database_faults import DatabaseFault, fault_for
 from tests.differential import Pair, live_schema, start_pair
@@ -81,8 +82,11 @@ async def test_null_in_a_non_null_field_bubbles_alike(faulty, settings):
             viewer=admin,
         )
     )["data"]["tasks"]["edges"][0]["node"]["id"]
-    # The id came from our own app (a UUID), not from outside.
-    await _without_foreign_keys(settings, f"DELETE FROM users WHERE id = '{bob_id}'")  # noqa: S608
+    # The id came from our own app (a global id naming a UUID), not from outside.
+    decoded = global_ids.decode(bob_id)
+    assert decoded is not None
+    bob_pk = decoded[1]
+    await _without_foreign_keys(settings, f"DELETE FROM users WHERE id = '{bob_pk}'")  # noqa: S608
 
     answer = await pair.compare(OWNERS, {"first": 50}, viewer=admin)
     assert body_of(answer)["data"] is None  # Task.owner -> node -> edges -> tasks -> data
