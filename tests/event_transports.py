@@ -30,14 +30,16 @@ def unique_channel() -> str:
     return f"taskql_test_{uuid.uuid4().hex[:16]}"
 
 
-def task_event(task_id: str, version: int = 1, owner_id: str = "owner") -> TaskEvent:
+def task_event(
+    task_id: str, version: int = 1, owner_id: str = "owner", occurred_at: datetime | None = None
+) -> TaskEvent:
     return TaskEvent(
         kind=TaskEventKind.UPDATED,
         task_id=task_id,
         owner_id=owner_id,
         version=version,
         actor_id=owner_id,
-        occurred_at=datetime.now(UTC),
+        occurred_at=occurred_at or datetime.now(UTC),
     )
 
 

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -36,6 +37,8 @@ from tests.event_transports import (
 # LISTEN/NOTIFY when the suite runs on PostgreSQL.
 POSTGRES = base_settings().database.dialect == "postgres"
 BACKENDS = ["postgres", "redis"] if POSTGRES else ["redis"]
+
+SQLITE = "sqlite://data/x.sqlite3"
 
 Transport = PostgresTransport | RedisTransport
 OpenTransport = Callable[..., Any]
@@ -107,9 +110,10 @@ def test_notify_chunks_stay_under_the_limit_at_every_boundary():
     assert len(chunks) > 1
     assert all(len(chunk.encode()) <= MAX_PAYLOAD_BYTES for chunk in chunks)
     assert all(len(chunk.encode()) > MAX_PAYLOAD_BYTES - 300 for chunk in chunks[:-1])
-    one = len(task_event("t-000").encode())
+    at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)  # every event encodes as long
+    one = len(task_event("t-000", occurred_at=at).encode())
     for count in range(1, 120):
-        batch = [task_event(f"t-{index:03}") for index in range(count)]
+        batch = [task_event(f"t-{index:03}", occurred_at=at) for index in range(count)]
         limit = 24 + 10 * (one + 1)  # ten events a chunk
         chunks = encode_chunks(batch, limit=limit)
         assert all(len(chunk.encode()) <= limit for chunk in chunks)
@@ -290,9 +294,9 @@ async def wait_until(condition: Callable[[], bool], what: str, seconds: float = 
     ("overrides", "message"),
     [
         ({"EVENTS__BACKEND": "memory", "DATABASE__URL": "postgres://u@db/x"}, "memory"),
-        ({"EVENTS__BACKEND": "memory", "SERVER__WORKERS": "2"}, "memory"),
-        ({"EVENTS__BACKEND": "auto", "SERVER__WORKERS": "2"}, "memory"),
-        ({"EVENTS__BACKEND": "postgres", "DATABASE__URL": "sqlite://data/x.sqlite3"}, "postgres"),
+        ({"EVENTS__BACKEND": "memory", "SERVER__WORKERS": "2", "DATABASE__URL": SQLITE}, "memory"),
+        ({"EVENTS__BACKEND": "auto", "SERVER__WORKERS": "2", "DATABASE__URL": SQLITE}, "memory"),
+        ({"EVENTS__BACKEND": "postgres", "DATABASE__URL": SQLITE}, "postgres"),
     ],
     ids=["memory-on-postgres", "memory-two-workers", "auto-sqlite-two-workers", "pg-on-sqlite"],
 )
@@ -308,7 +312,7 @@ def test_settings_refuse_a_backend_that_cannot_reach_every_process(monkeypatch, 
 @pytest.mark.parametrize(
     ("overrides", "backend"),
     [
-        ({"DATABASE__URL": "sqlite://data/x.sqlite3"}, InProcessTransport),
+        ({"DATABASE__URL": SQLITE}, InProcessTransport),
         ({"DATABASE__URL": "postgres://u@db:5432/x?maxsize=3"}, PostgresTransport),
         (
             {"EVENTS__BACKEND": "redis", "EVENTS__REDIS_URL": "redis://127.0.0.1:9/0"},
