@@ -29,17 +29,18 @@ class Reconnecting:
         self.retry_max_seconds = max(retry_max_seconds, FIRST_RETRY_SECONDS)
         # Set while the link is listening; tests and start() wait on it.
         self.listening = asyncio.Event()
+        self._first_attempt = asyncio.Event()  # set once the first link is up or has failed
         self._down_since: float | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, first_wait_seconds: float) -> None:
-        """Run in the background; wait up to `first_wait_seconds` for the first link, so
-        events published right after start-up are received, without holding up a start-up
-        while the backend is away."""
+        """Run in the background; wait for the first attempt (at most `first_wait_seconds`),
+        so events published right after start-up are received, without holding up a
+        start-up while the backend is away."""
         self._task = asyncio.create_task(self._run(), name=f"events {self.name}")
         try:
             async with asyncio.timeout(first_wait_seconds):
-                await self.listening.wait()
+                await self._first_attempt.wait()
         except TimeoutError:
             pass
 
@@ -61,6 +62,7 @@ class Reconnecting:
                 raise
             except Exception as failure:  # noqa: BLE001 - any failure is an outage here
                 error = failure
+            self._first_attempt.set()
             was_up = self.listening.is_set()
             self.listening.clear()
             if was_up:
@@ -71,6 +73,7 @@ class Reconnecting:
 
     def _up(self) -> None:
         self.listening.set()
+        self._first_attempt.set()
         if self._down_since is not None:
             log.info(
                 "task events listener back",
