@@ -205,8 +205,9 @@ def _stored(changes: dict[str, Any]) -> dict[str, Any]:
 
 async def delete_task(
     *, owner_scope: uuid.UUID | None, task_id: uuid.UUID, expected_version: int | None = None
-) -> None:
-    """Delete in one statement; with `expected_version`, only a task still at that version."""
+) -> TaskRow:
+    """Delete in one statement; with `expected_version`, only a task still at that version.
+    Returns the deleted row (its owner and version name the DELETED event)."""
     async with in_transaction():
         sql = Sql()
         where = [f"id = {sql.param(str(task_id))}", *page_sql.scope_clause(sql, owner_scope)]
@@ -217,7 +218,7 @@ async def delete_task(
         rows = await _fetch(sql, query)
         if rows:
             await _audit(audit.AuditAction.TASK_DELETED, rows[0], audit.deleted(_audited(rows[0])))
-            return
+            return rows[0]
     raise _refusal(await get_task(owner_scope=owner_scope, task_id=task_id))
 
 

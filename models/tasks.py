@@ -105,6 +105,19 @@ async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> Task
     return rows[0] if rows else None
 
 
+async def get_tasks_by_ids(*, task_ids: Sequence[str]) -> dict[str, TaskRow]:
+    """Task id -> row, for those of `task_ids` that exist, in one statement, for every owner:
+    the read task events share among all subscriptions, each of which applies the ownership
+    rule to the rows in memory (resolvers.tasks.event_rows)."""
+    if not task_ids:
+        return {}
+    sql = Sql()
+    placeholders = ", ".join(sql.param(task_id) for task_id in task_ids)
+    columns = ", ".join((*LIST_COLUMNS, "description"))
+    query = f"SELECT {columns} FROM tasks WHERE id IN ({placeholders})"  # noqa: S608 - fixed parts
+    return {row["id"]: row for row in await _fetch(sql, query)}
+
+
 async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> list[TaskRow]:
     """One page of tasks in the page's order (plus the extra look-ahead row, if any)."""
     sql = Sql()

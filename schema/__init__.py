@@ -18,6 +18,7 @@ from schema.audit import AuditQuery
 from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
 from schema.server_info import ServerInfoQuery
+from schema.tasks.events import TaskSubscription
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
 from schema.users.mutations import UserMutation
@@ -31,6 +32,11 @@ class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery):
 
 @strawberry.type
 class Mutation(AuthMutation, UserMutation, TaskMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(TaskSubscription):
     pass
 
 
@@ -56,6 +62,7 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # The password-field limit belongs to the schema: every app serving it gets it.
         extensions=[password_field_limit, *extensions],
         execution_context_class=execution_context_class,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
@@ -16,16 +17,18 @@ from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from schema import build_schema
-from server.app_keys import DATABASE_MONITOR, DATABASE_READY, SETTINGS
+from server.app_keys import DATABASE_MONITOR, DATABASE_READY, EVENT_HUB, LIVE_SOCKETS, SETTINGS
 from server.background import in_background
 from server.graphiql import add_graphiql_routes
 from server.graphql_cost_limits import cost_limits_extension, set_up_costs
 from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
 from server.graphql_execution import PlainFieldExecutor
+from server.graphql_socket import SubscriptionsOnly
 from server.graphql_view import TaskQLView
 from server.health import healthz, livez
 from server.housekeeping import purge_periodically
 from server.http_errors import json_error
+from server.live_sockets import LiveSockets, watch_sessions
 from server.malformed_requests import filter_malformed_requests
 from server.metrics import add_metrics_listener, operation_middlewares
 from server.middlewares import compression, limits, request_context
@@ -33,6 +36,8 @@ from server.operation_name import RecordOperationName
 from server.persisted_queries import install as install_persisted_queries
 from taskql.database import apply_migrations_in_app, open_orm
 from taskql.database_monitor import DatabaseMonitor
+from taskql.events.hub import EventHub
+from taskql.events.transports import build_transport
 from taskql.graphql_internals import graphql_core_schema
 from taskql.logging import get_logger
 from taskql.settings import Settings
@@ -86,10 +91,15 @@ def create_app(
     app.cleanup_ctx.append(in_background(_watch_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
     add_metrics_listener(app, settings.metrics)
+    _serve_task_events(app, settings)
 
     app[DOCUMENTS] = QueryDocuments(settings.graphql)
     # The cost limits run after the cached validation: they cost only valid documents.
-    extensions = [*_schema_extensions(app[DOCUMENTS]), cost_limits_extension(app)]
+    extensions = [
+        *_schema_extensions(app[DOCUMENTS]),
+        cost_limits_extension(app),
+        SubscriptionsOnly,
+    ]
     executor: type[PlainFieldExecutor] = (
         PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor
     )
@@ -109,11 +119,12 @@ def create_app(
         graphql_ide="graphiql" if settings.server.graphiql else None,
         allowed_origins=settings.server.cors_origins,
         # Nothing to subscribe to: without protocols every WebSocket handshake is refused.
-        subscription_protocols=(
-            (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
-            if schema.subscription is not None
-            else ()
+        subscription_protocols=_socket_protocols(settings) if schema.subscription else (),
+        connection_init_wait_timeout=timedelta(
+            seconds=settings.subscriptions.connection_init_timeout_seconds
         ),
+        max_subscriptions_per_connection=settings.subscriptions.max_per_connection,
+        heartbeat_seconds=settings.subscriptions.heartbeat_seconds,
     )
     graphql_routes = [
         app.router.add_route("GET", "/graphql", view),
@@ -125,6 +136,38 @@ def create_app(
         add_graphiql_routes(app)
     _allow_cors(app, settings, graphql_routes)
     return app
+
+
+def _socket_protocols(settings: Settings) -> tuple[str, ...]:
+    if settings.subscriptions.legacy_protocol:
+        return (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
+    return (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+
+
+def _serve_task_events(app: web.Application, settings: Settings) -> None:
+    """One event transport and hub per instance, started and closed with the app; the
+    WebSockets it serves, their periodic session check, closed first on shutdown."""
+    hub = EventHub(build_transport(settings), queue_size=settings.subscriptions.queue_size)
+    sockets = LiveSockets(max_sockets=settings.subscriptions.max_sockets)
+    app[EVENT_HUB] = hub
+    app[LIVE_SOCKETS] = sockets
+
+    async def run_hub(app: web.Application) -> AsyncIterator[None]:  # noqa: ARG001
+        await hub.start()
+        yield
+        await hub.close()
+
+    async def check_sessions(app: web.Application) -> None:  # noqa: ARG001
+        await watch_sessions(sockets, settings.subscriptions.session_check_seconds)
+
+    async def close_sockets(app: web.Application) -> None:  # noqa: ARG001
+        # on_shutdown runs before aiohttp waits for handlers: open sockets would hold it
+        # for the whole shutdown timeout.
+        await sockets.close_all()
+
+    app.cleanup_ctx.append(run_hub)
+    app.cleanup_ctx.append(in_background(check_sessions))
+    app.on_shutdown.append(close_sockets)
 
 
 def _client_address_from_proxies(proxies: tuple[str, ...]) -> Middleware:

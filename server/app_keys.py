@@ -6,7 +6,9 @@ import asyncio
 
 from aiohttp import web
 
+from server.live_sockets import LiveSocket, LiveSockets
 from taskql.database_monitor import DatabaseMonitor
+from taskql.events.hub import EventHub
 from taskql.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -23,3 +25,9 @@ OPERATION_NAME = web.RequestKey("operation_name", str)
 ERROR_CODES = web.RequestKey[tuple[str, ...]]("error_codes")
 # The signed-in user's id, once the bearer token is checked, for the access log line.
 USER_ID = web.RequestKey("user_id", str)
+
+# This instance's task events (Subscription.taskEvents) and the WebSockets it serves.
+EVENT_HUB = web.AppKey("event_hub", EventHub)
+LIVE_SOCKETS = web.AppKey("live_sockets", LiveSockets)
+# The place a WebSocket request holds among LIVE_SOCKETS.
+LIVE_SOCKET = web.RequestKey("live_socket", LiveSocket)

@@ -35,6 +35,7 @@ from graphql import (
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.resolvers import is_default_resolver
 
+from resolvers.context import Context
 from taskql.graphql_internals import (
     ExecutorBase,
     FieldDetailsList,
@@ -83,6 +84,13 @@ class PlainFieldExecutor(ExecutorBase):
         # for the executor's lifetime, so all the items of a list share one plan; the set is
         # kept in the value so that its id stays unique while the plan lives.
         self._plans: dict[int, tuple[object, Plan | None]] = {}
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        context = executor.context_value
+        if isinstance(context, Context):
+            executor.context_value = context.for_event()
+        return executor
 
     def execute_fields(
         self,

@@ -19,6 +19,9 @@ from resolvers.loaders import build_loaders
 from server.app_keys import (
     DATABASE_MONITOR,
     ERROR_CODES,
+    EVENT_HUB,
+    LIVE_SOCKET,
+    LIVE_SOCKETS,
     REQUEST_ID,
     SETTINGS,
     USER_ID,
@@ -39,10 +42,12 @@ from server.graphql_http import (
     negotiate_media_type,
     request_error_status,
 )
+from server.graphql_socket import SocketContext, TaskQLTransportWSHandler, TextFrameSocket
 from server.http_errors import json_error, service_unavailable
 from server.operation_name import require_operation_name_for_several
 from server.persisted_queries import PERSISTED_QUERIES, PersistedQueryRefused, refusal_response
 from server.retry_after import retry_after_header
+from server.socket_auth import sign_in_socket
 from taskql import audit_context
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.database_errors import is_database_unavailable
@@ -52,9 +57,15 @@ from taskql.settings import GraphQLSettings
 
 
 class TaskQLView(GraphQLView[Context, None]):
-    def __init__(self, *, graphql_settings: GraphQLSettings, **options: Any) -> None:
+    graphql_transport_ws_handler_class = TaskQLTransportWSHandler
+    websocket_adapter_class = TextFrameSocket
+
+    def __init__(
+        self, *, graphql_settings: GraphQLSettings, heartbeat_seconds: float = 20.0, **options: Any
+    ) -> None:
         super().__init__(**options)
         self.graphql_settings = graphql_settings
+        self.heartbeat_seconds = heartbeat_seconds
         if graphql_settings.batching:
             # strawberry refuses every array unless its batching config is set; our own
             # policy (server.graphql_http.check_batch) has already applied the cap.
@@ -63,6 +74,17 @@ class TaskQLView(GraphQLView[Context, None]):
             }
 
     async def get_context(self, request: web.Request, response: web.StreamResponse) -> Context:
+        if isinstance(response, web.WebSocketResponse):
+            # Signed in at connection_init (on_ws_connect), where the token travels.
+            return SocketContext(
+                request=request,
+                response=response,
+                settings=request.app[SETTINGS],
+                viewer=ANONYMOUS,
+                loaders=build_loaders(ANONYMOUS),
+                events=request.app[EVENT_HUB],
+                socket=request[LIVE_SOCKET],
+            )
         # Runs before GraphQL: a database that is down or behind is answered here, as HTTP
         # 503, by __call__.
         monitor = request.app[DATABASE_MONITOR]
@@ -90,11 +112,50 @@ class TaskQLView(GraphQLView[Context, None]):
             settings=request.app[SETTINGS],
             viewer=viewer,
             loaders=build_loaders(viewer),
+            events=request.app.get(EVENT_HUB),
         )
 
     async def authenticate(self, request: web.Request) -> Viewer:
         # One SQL statement with a token, none without: statement-count tests rely on it.
         return await authenticate(request.headers.get("Authorization"), request.app[SETTINGS].auth)
+
+    # --- WebSocket (server/graphql_socket.py, server/live_sockets.py) ---
+    async def on_ws_connect(self, context: Context) -> None:
+        await sign_in_socket(cast("SocketContext", context))
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        # Pings keep idle sockets open through proxies and close peers that vanished.
+        ws = web.WebSocketResponse(
+            protocols=[subprotocol] if subprotocol else [], heartbeat=self.heartbeat_seconds
+        )
+        await ws.prepare(request)
+        request[LIVE_SOCKET].ws = ws
+        return ws
+
+    async def _serve_socket(self, request: web.Request) -> web.StreamResponse:
+        if (
+            not self.websocket_subprotocols
+            or await self.pick_websocket_subprotocol(request) is None
+        ):
+            # strawberry would accept the handshake (101) and only then close it; and the
+            # limits middleware lets upgrades run without the request timeout. Refuse it.
+            if not self.websocket_subprotocols:
+                return json_error(400, "This endpoint does not accept WebSocket connections.")
+            served = " or ".join(self.websocket_subprotocols)
+            return json_error(400, f"WebSocket upgrades are accepted for {served} only.")
+        sockets = request.app[LIVE_SOCKETS]
+        place = sockets.admit()
+        if place is None:
+            return service_unavailable("This instance serves as many WebSockets as it may.")
+        request[LIVE_SOCKET] = place
+        try:
+            return await self.run(request=request)
+        finally:
+            sockets.discard(place)
+
+    # --- end of WebSocket ---
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:  # noqa: ARG002
         # Our own page and vendored assets rather than strawberry's CDN links (server/graphiql).
@@ -225,10 +286,8 @@ class TaskQLView(GraphQLView[Context, None]):
         return response
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        if not self.websocket_subprotocols and _asks_for_websocket(request):
-            # strawberry would accept the handshake (101) and only then close it; and the
-            # limits middleware lets upgrades run without the request timeout. Refuse it.
-            return json_error(400, "This endpoint does not accept WebSocket connections.")
+        if _asks_for_websocket(request):
+            return await self._serve_socket(request)
         response = await self._answer(request)
         exchange = request.get(EXCHANGE)
         if exchange is None:  # the IDE page, or refused before negotiation

@@ -26,6 +26,9 @@ class ErrorCode(StrEnum):
     # document refused because the server runs trusted documents only.
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     TRUSTED_DOCUMENT_REQUIRED = "TRUSTED_DOCUMENT_REQUIRED"
+    # A subscription that fell behind (taskql.events.hub): its events were dropped and it
+    # ended; the client re-queries and subscribes again.
+    EVENTS_LOST = "EVENTS_LOST"
 
 
 class AppError(Exception):

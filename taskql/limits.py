@@ -18,3 +18,4 @@ USER_DISPLAY_NAME_MAX = 100  # characters after trimming; also the column size
 PASSWORD_MIN = 12
 # An upper bound keeps one hash cheap; argon2 reads the whole password.
 PASSWORD_MAX = 1024
+TASK_EVENT_FILTER_IDS_MAX = 100  # TaskEventFilter.taskIds

@@ -27,6 +27,7 @@ from taskql.settings_sections import (
     RateLimitSettings,
     ServerSettings,
     Settings,
+    SubscriptionsSettings,
     TracingSettings,
 )
 from taskql.settings_values import (
@@ -56,6 +57,7 @@ __all__ = [
     "RateLimitSettings",
     "ServerSettings",
     "Settings",
+    "SubscriptionsSettings",
     "TracingSettings",
     "load_settings",
 ]
@@ -159,6 +161,7 @@ def _build(env: str, raw: Any) -> Settings:
         ratelimit=_ratelimit(section("ratelimit")),
         apq=_apq(apq),
         events=_events(section("events")),
+        subscriptions=_subscriptions(section("subscriptions")),
         tracing=_tracing(section("tracing")),
     )
     _check_relations(settings)
@@ -326,3 +329,21 @@ def _check_events(settings: Settings) -> None:
             "memory (auto on SQLite) serves only SQLite with one worker; "
             "use postgres or redis so every instance hears every event",
         )
+
+
+def _subscriptions(values: dict[str, Any]) -> SubscriptionsSettings:
+    def seconds(name: str, low: float, high: float) -> float:
+        value = _float(values, f"subscriptions.{name}")
+        if not low <= value <= high:
+            raise ConfigError(f"subscriptions.{name}", f"must be between {low} and {high}")
+        return value
+
+    return SubscriptionsSettings(
+        max_sockets=_int(values, "subscriptions.max_sockets", low=1, high=1_000_000),
+        max_per_connection=_int(values, "subscriptions.max_per_connection", low=1, high=1000),
+        connection_init_timeout_seconds=seconds("connection_init_timeout_seconds", 0.1, 300),
+        queue_size=_int(values, "subscriptions.queue_size", low=1, high=100_000),
+        session_check_seconds=seconds("session_check_seconds", 0.05, 3600),
+        heartbeat_seconds=seconds("heartbeat_seconds", 1, 3600),
+        legacy_protocol=_bool(values, "subscriptions.legacy_protocol"),
+    )

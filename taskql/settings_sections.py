@@ -195,6 +195,25 @@ class EventsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SubscriptionsSettings:
+    # WebSockets (graphql-transport-ws) this instance serves at once; more are refused (503).
+    max_sockets: int = 1000
+    # Subscriptions one socket may run at once; more get an `error` message.
+    max_per_connection: int = 10
+    # Seconds a socket may stay open without a connection_init (then closed 4408).
+    connection_init_timeout_seconds: float = 10.0
+    # Events a subscription may fall behind before it ends with EVENTS_LOST.
+    queue_size: int = 100
+    # Seconds between two checks of every live socket's session (one statement per instance):
+    # the most a revoked session's socket stays open.
+    session_check_seconds: float = 5.0
+    # Seconds between WebSocket ping frames; a peer that misses a pong is closed.
+    heartbeat_seconds: float = 20.0
+    # Also serve the legacy `graphql-ws` (subscriptions-transport-ws) protocol.
+    legacy_protocol: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
     server: ServerSettings
@@ -207,6 +226,7 @@ class Settings:
     apq: ApqSettings
     tracing: TracingSettings = field(default_factory=TracingSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
+    subscriptions: SubscriptionsSettings = field(default_factory=SubscriptionsSettings)
 
     @property
     def is_production(self) -> bool:

@@ -576,12 +576,12 @@ async def test_big_documents_are_answered_but_never_cached(client):
 # --- 4. WebSocket ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
-async def test_websocket_upgrade_is_refused_without_subscriptions(client, protocol):
-    """The schema has no subscriptions, so /graphql refuses every WebSocket handshake (no
-    101): nothing runs outside the HTTP size, time and origin rules."""
+@pytest.mark.parametrize("protocols", [("graphql-ws",), (), ("chat",)])
+async def test_websocket_upgrade_is_refused_without_graphql_transport_ws(client, protocols):
+    """Only graphql-transport-ws is served (the legacy graphql-ws protocol is off by default):
+    any other handshake is refused (no 101), so nothing runs outside the HTTP rules."""
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-        await client.ws_connect("/graphql", protocols=(protocol,))
+        await client.ws_connect("/graphql", protocols=protocols)
     assert refused.value.status == 400
 
 
@@ -595,7 +595,9 @@ async def test_get_with_an_upgrade_header_runs_nothing(client):
     )
     assert response.status == 400
     body = await response.json()
-    assert body["errors"][0]["message"] == "This endpoint does not accept WebSocket connections."
+    assert body["errors"][0]["message"] == (
+        "WebSocket upgrades are accepted for graphql-transport-ws only."
+    )
     assert codes(body) == {"BAD_REQUEST"}
 
 

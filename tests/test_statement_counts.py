@@ -6,11 +6,13 @@ Every authenticated request also costs the viewer's 1 statement (token state + r
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 
 from models.users import Role
+from tests.subscriptions import Stream, socket_session, until_listening
 from tests.task_factories import create_tasks, signed_in_user
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
@@ -120,3 +122,44 @@ async def test_user_task_counts_and_totals_are_batched(graphql, settings, sql_st
     statements = await statements_for(graphql, sql_statements, query, token)
 
     assert len(statements) == VIEWER + 4, statements
+
+
+async def test_task_event_delivery_costs_the_same_for_1_or_10_subscribers(
+    client, graphql, settings, sql_statements
+):
+    """A createTask delivered to N subscriptions selecting the same fields (task_events, task
+    and owner included) costs the same statements for 1 as for 10: the write's, plus 2 shared
+    reads (tasks, owners) per instance; ownership is checked per subscriber in memory."""
+    owner, token = await signed_in_user(settings)
+    _admin, admin_token = await signed_in_user(settings, role=Role.ADMIN)
+    query = operation("task_events")
+
+    async def delivery_statements(subscribers: int) -> list[str]:
+        async with contextlib.AsyncExitStack() as stack:
+            streams = []
+            for number in range(subscribers):
+                viewer = admin_token if number % 2 else token  # tabs of the owner, and admins
+                session = await stack.enter_async_context(socket_session(client, viewer))
+                stream = Stream(session, query, {})
+                stream.start()
+                streams.append(stream)
+            await until_listening(client, subscribers)
+            sql_statements.reset()
+            created = await graphql(
+                'mutation { createTask(input: {title: "live"}) { id } }', token=token
+            )
+            events = [(await stream.next())["taskEvents"] for stream in streams]
+            statements = list(sql_statements.statements)
+            task_id = created["data"]["createTask"]["id"]
+            assert {e["task"]["id"] for e in events} == {task_id}
+            assert {e["task"]["owner"]["id"] for e in events} == {str(owner.id)}
+            for stream in streams:
+                await stream.close()
+        return statements
+
+    one = await delivery_statements(1)
+    ten = await delivery_statements(10)
+    assert len(one) == len(ten), ten
+    shared_reads = [s for s in ten if s.startswith("SELECT") and "WHERE id IN" in s]
+    assert len(shared_reads) == 2, ten
+    assert touching(shared_reads, "tasks") == touching(shared_reads, "users") == 1

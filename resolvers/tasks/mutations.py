@@ -10,6 +10,7 @@ import strawberry
 from models import task_writes
 from resolvers.datetimes import clean_datetime
 from resolvers.ownership import task_owner_scope
+from resolvers.tasks import events
 from resolvers.tasks.input import (
     clean_client_mutation_id,
     clean_description,
@@ -33,7 +34,7 @@ async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
         raise NotFound("Task not found.")
     client_mutation_id = clean_client_mutation_id(data.client_mutation_id)
     try:
-        row, _created = await task_writes.create_task(
+        row, created = await task_writes.create_task(
             owner_id=owner_id,
             title=clean_title(data.title),
             description=clean_description(data.description),
@@ -49,6 +50,8 @@ async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
             "different input; use a new key for a new task.",
             field="clientMutationId",
         ) from None
+    if created:  # a retry answered from its key changed nothing
+        await events.publish_task_events(info.context, [events.created(info.context, row)])
     return await owned_task(info, row)
 
 
@@ -83,7 +86,7 @@ async def set_task_status(
 
 async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
     try:
-        await task_writes.delete_task(
+        row = await task_writes.delete_task(
             owner_scope=task_owner_scope(info.context.viewer),
             task_id=parse_task_id(task_id),
             expected_version=expected_version,
@@ -92,6 +95,7 @@ async def delete_task(info: Info, task_id: str, expected_version: int | None) ->
         raise NotFound("Task not found.") from None
     except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
+    await events.publish_task_events(info.context, [events.deleted(info.context, row)])
     return strawberry.ID(task_id)
 
 
@@ -109,6 +113,8 @@ async def _update(
         raise NotFound("Task not found.") from None
     except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
+    if changes:  # without changes nothing was written
+        await events.publish_task_events(info.context, [events.changed(info.context, row, changes)])
     return await owned_task(info, row)
 
 
