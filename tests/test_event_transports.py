@@ -26,6 +26,7 @@ from taskql.events.transports import build_transport
 from taskql.settings import ConfigError, Settings, load_settings
 from tests.cli import ROOT
 from tests.conftest import base_settings, with_overrides
+from tests.database_faults import ProxyFault
 from tests.event_transports import (
     Received,
     make_transport,
@@ -332,3 +333,45 @@ async def test_build_transport_follows_the_settings(monkeypatch, overrides, back
         # The pool options of the URL are tortoise's, never sent to the server.
         assert transport.connect == {"host": "db", "port": 5432, "user": "u", "database": "x"}
     await transport.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_backend_restart_loses_what_was_sent_meanwhile_and_nothing_after(
+    open_transport, settings, backend, logs
+):
+    """The backend goes away (every link cut, new connections refused) and comes back, as
+    in a restart: the listener connects and subscribes again by itself; what was published
+    meanwhile never arrives (at most once), what is published after does; one line each way."""
+    sender, _ = await open_transport(backend)
+    fault = ProxyFault(settings)  # a TCP proxy the test can cut; to Redis for the redis backend
+    if backend == "redis":
+        fault.upstream = ("127.0.0.1", 6379)
+    proxied = with_overrides(
+        settings,
+        database={"url": fault.settings.database.url},
+        ratelimit={"redis_url": f"redis://127.0.0.1:{fault.port}/0"},
+    )
+    await fault.restore()
+    listener = make_transport(backend, sender.channel, proxied)
+    received = Received()
+    try:
+        await listener.start(received)
+        assert listener.listener.listening.is_set()
+        await sender.publish([task_event("before")])
+        await received.until(1, "before")
+
+        await fault.cut()
+        await wait_until(lambda: not listener.listener.listening.is_set(), "noticed the cut")
+        await sender.publish([task_event("during")])
+        await asyncio.sleep(1)  # reconnect attempts fail meanwhile
+        await fault.restore()
+        await asyncio.wait_for(listener.listener.listening.wait(), 10)
+        await sender.publish([task_event("after")])
+        await received.until(1, "after")
+    finally:
+        await listener.close()
+        await fault.close()
+    assert received.task_ids() == [["before"], ["after"]]
+    events = [r["event"] for r in logs.records if r.get("logger") == "taskql.events"]
+    assert events.count("task events listener down, reconnecting") == 1
+    assert events.count("task events listener back") == 1
