@@ -23,7 +23,7 @@ from server.graphiql import add_graphiql_routes
 from server.graphql_cost_limits import cost_limits_extension, set_up_costs
 from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
 from server.graphql_execution import PlainFieldExecutor
-from server.graphql_socket import SubscriptionsOnly
+from server.graphql_socket import OperationTransport
 from server.graphql_view import TaskQLView
 from server.health import healthz, livez
 from server.housekeeping import purge_periodically
@@ -98,7 +98,7 @@ def create_app(
     extensions = [
         *_schema_extensions(app[DOCUMENTS]),
         cost_limits_extension(app),
-        SubscriptionsOnly,
+        OperationTransport,
     ]
     executor: type[PlainFieldExecutor] = (
         PlainFieldExecutor if settings.graphql.field_suggestions else QuietPlainFieldExecutor

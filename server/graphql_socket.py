@@ -131,13 +131,13 @@ class _ClassifiedErrors:
     """The schema as the socket handler sees it: each result's errors classified."""
 
     def __init__(self, schema: Any) -> None:
-        self._schema = schema
+        self.inner = schema
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._schema, name)
+        return getattr(self.inner, name)
 
     async def stream(self, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
-        return _classified(await self._schema.stream(*args, **kwargs))
+        return _classified(await self.inner.stream(*args, **kwargs))
 
 
 async def _classified(results: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
@@ -168,22 +168,31 @@ def _classify(error: GraphQLError) -> GraphQLError:
     return classify(error, request_id=None)
 
 
-class SubscriptionsOnly(SchemaExtension):
-    """Over a socket, subscriptions only: queries and mutations go over HTTP."""
+class OperationTransport(SchemaExtension):
+    """Subscriptions over a socket, queries and mutations over HTTP (where their limits and
+    audit apply), nothing else."""
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
-        if (
-            isinstance(context.context, SocketContext)
-            and context.graphql_document is not None
-            and not context.pre_execution_errors
-            and context.operation_type is not OperationType.SUBSCRIPTION
-        ):
-            context.pre_execution_errors = [
-                GraphQLError(
-                    "Only subscriptions are served over WebSocket; send queries and "
-                    "mutations with POST /graphql.",
-                    extensions={"code": ErrorCode.BAD_REQUEST.value},
-                )
-            ]
+        if context.graphql_document is not None and not context.pre_execution_errors:
+            over_socket = isinstance(context.context, SocketContext)
+            subscription = context.operation_type is OperationType.SUBSCRIPTION
+            if over_socket and not subscription:
+                context.pre_execution_errors = [
+                    _bad_request(
+                        "Only subscriptions are served over WebSocket; send queries and "
+                        "mutations with POST /graphql."
+                    )
+                ]
+            elif subscription and not over_socket:
+                context.pre_execution_errors = [
+                    _bad_request(
+                        "Subscriptions are served over WebSocket (graphql-transport-ws) on "
+                        "/graphql, not over HTTP."
+                    )
+                ]
         yield
+
+
+def _bad_request(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": ErrorCode.BAD_REQUEST.value})

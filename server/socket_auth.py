@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from strawberry.exceptions import ConnectionRejectionError
 
 from resolvers.loaders import build_loaders
+from server.app_keys import USER_ID
 from server.authenticate import authenticate
 from server.live_sockets import UNAUTHORIZED
 from taskql.auth.tokens import InvalidToken, decode_access_token
@@ -52,6 +53,7 @@ async def sign_in_socket(context: SocketContext) -> None:
         await ws.close(code=UNAUTHORIZED, message=b"Unauthorized: invalid or expired token")
         raise ConnectionRejectionError from None
     context.viewer = viewer
+    context.request[USER_ID] = str(viewer.user_id)  # for the socket's access log line
     context.loaders = build_loaders(viewer)
     socket.viewer = viewer
     socket.claims = claims

@@ -302,6 +302,20 @@ async def test_slow_subscription_ends_with_events_lost(make_client, settings):
 def _short_lived(settings: Settings, seconds: float) -> Settings:
     # The real token issuer, with a lifetime of seconds (negative: expired past the leeway).
     minutes = seconds / 60 if seconds > 0 else -(settings.auth.jwt_leeway_seconds + 60) / 60
-    return dataclasses.replace(
-        settings, auth=dataclasses.replace(settings.auth, access_token_minutes=minutes)
-    )
+    # A fraction of a minute: the issuer multiplies it into a timedelta like any number.
+    auth = dataclasses.replace(settings.auth, access_token_minutes=minutes)  # type: ignore[arg-type]
+    return dataclasses.replace(settings, auth=auth)
+
+
+async def test_sockets_outlive_the_request_timeout(make_client, settings):
+    """server.request_timeout_seconds bounds HTTP requests, not sockets: a socket is still
+    served (ping answered) well after that time."""
+    client = await make_client(with_overrides(settings, server={"request_timeout_seconds": 0.3}))
+    _user, token = await signed_in_user(settings)
+    ws = await acknowledged(client, token)
+    await subscribe(ws, "1")
+    await asyncio.sleep(1)
+    await ws.send_json({"type": "ping"})
+    assert (await ws.receive_json(timeout=5)) == {"type": "pong"}
+    assert len(client.app[LIVE_SOCKETS]) == 1
+    await ws.close()

@@ -3,16 +3,26 @@ real socket, mutations over HTTP, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
 
 from models.users import Role
+from server.app_keys import LIVE_SOCKETS
+from tests.conftest import with_overrides
 from tests.subscriptions import TASK_EVENTS, Stream, socket_session, until_listening
 from tests.task_factories import signed_in_user
 
-CREATE = "mutation C($t: String!, $p: TaskPriority) { createTask(input: {title: $t, priority: $p}) { id version } }"
+OPERATIONS_TASK_EVENTS = (
+    Path(__file__).resolve().parent.parent / "operations" / "task_events.graphql"
+).read_text(encoding="utf-8")
+CREATE = (
+    "mutation C($t: String!, $p: TaskPriority) "
+    "{ createTask(input: {title: $t, priority: $p}) { id version } }"
+)
 UPDATE = "mutation U($id: ID!, $t: String!) { updateTask(id: $id, input: {title: $t}) { version } }"
 UPDATE_STATUS = (
     "mutation U($id: ID!, $s: TaskStatus!) { updateTask(id: $id, input: {status: $s}) { version } }"
@@ -171,3 +181,87 @@ async def test_invalid_document_gets_a_coded_error(client, settings):
         good.start()
         await until_listening(client, 1)
         await good.close()
+
+
+async def test_concurrent_retries_publish_one_created(client, graphql, settings):
+    """Ten concurrent createTask calls with one clientMutationId make one task: the losers'
+    inserts roll back (or read the winner's row) and publish nothing, so exactly one
+    CREATED arrives."""
+    _user, token = await signed_in_user(settings)
+    retry = 'mutation { createTask(input: {title: "once", clientMutationId: "race"}) { id } }'
+    async with socket_session(client, token) as session:
+        stream = Stream(session, TASK_EVENTS, {})
+        stream.start()
+        await until_listening(client, 1)
+        bodies = await asyncio.gather(*(graphql(retry, token=token) for _ in range(10)))
+        ids = {body["data"]["createTask"]["id"] for body in bodies}
+        assert len(ids) == 1
+        event = (await stream.next())["taskEvents"]
+        assert (event["kind"], event["taskId"]) == ("CREATED", ids.pop())
+        assert await stream.nothing_within(0.5)
+        await stream.close()
+
+
+async def test_trusted_documents_apply_to_subscriptions(make_client, settings):
+    """With graphql.trusted_documents_only, the socket runs manifest documents only (by text
+    or by hash); any other gets TRUSTED_DOCUMENT_REQUIRED."""
+    client = await make_client(with_overrides(settings, graphql={"trusted_documents_only": True}))
+    _user, token = await signed_in_user(settings)
+    async with socket_session(client, token) as session:
+        other = Stream(session, TASK_EVENTS, {})
+        with pytest.raises(TransportQueryError) as refused:
+            await other.next()
+        assert refused.value.errors is not None
+        assert refused.value.errors[0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
+    # The manifest's exact text (gql would send its own printing of the document): raw frames.
+    ws = await client.ws_connect("/graphql", protocols=("graphql-transport-ws",))
+    await ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    assert (await ws.receive_json(timeout=5))["type"] == "connection_ack"
+    await ws.send_json(
+        {"id": "1", "type": "subscribe", "payload": {"query": OPERATIONS_TASK_EVENTS}}
+    )
+    await until_listening(client, 1)
+    await ws.close()
+
+
+async def test_closed_sockets_are_cleaned_up(client, settings):
+    """A client that goes away leaves no subscription or socket behind on the server."""
+    _user, token = await signed_in_user(settings)
+    for _ in range(3):
+        async with socket_session(client, token) as session:
+            stream = Stream(session, TASK_EVENTS, {})
+            stream.start()
+            await until_listening(client, 1)
+        await until_listening(client, 0)
+    async with asyncio.timeout(5):
+        while len(client.app[LIVE_SOCKETS]):  # noqa: ASYNC110 - the server's own state
+            await asyncio.sleep(0.01)
+
+
+async def test_subscriptions_are_refused_over_http(graphql, settings):
+    """A subscription sent over HTTP is a BAD_REQUEST naming the WebSocket, not a 500."""
+    _user, token = await signed_in_user(settings)
+    body = await graphql("subscription { taskEvents { kind } }", token=token)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("task_filter", "field"),
+    [
+        ({"taskIds": ["not-an-id"]}, "filter.taskIds"),
+        ({"taskIds": ["01a2379f-0883-77c9-8ec9-631ec3ce5183"] * 101}, "filter.taskIds"),
+        ({"ownerId": "nobody"}, "filter.ownerId"),
+    ],
+)
+async def test_bad_filters_are_validation_errors(client, settings, task_filter, field):
+    """A malformed id or too many task ids end the subscription with VALIDATION_ERROR naming
+    the field; nothing is left listening."""
+    _user, token = await signed_in_user(settings)
+    async with socket_session(client, token) as session:
+        stream = Stream(session, TASK_EVENTS, {"filter": task_filter})
+        with pytest.raises(TransportQueryError) as refused:
+            await stream.next()
+        assert refused.value.errors is not None
+        extensions = refused.value.errors[0]["extensions"]
+        assert (extensions["code"], extensions["field"]) == ("VALIDATION_ERROR", field)
+    await until_listening(client, 0)

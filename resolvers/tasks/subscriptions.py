@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from resolvers.ids import parse_id
 from resolvers.loaders import UserRow
 from resolvers.ownership import task_owner_scope
 from resolvers.selection import selected_names
@@ -49,7 +50,7 @@ def event_filter(
         ids = frozenset(str(parse_task_id(i, field="filter.taskIds")) for i in task_ids)
     owner = None
     if owner_id is not None:
-        owner = str(parse_task_id(owner_id, field="filter.ownerId"))  # any UUID check will do
+        owner = str(parse_id(owner_id, field="filter.ownerId", what="user"))
     return EventFilter(
         owner_id=owner,
         statuses=None if statuses is None else frozenset(statuses),

@@ -67,6 +67,11 @@ class Listener:
         self._overflowed = False
         self._closed = False
 
+    @property
+    def backlog(self) -> int:
+        """Deliveries waiting for the consumer (never more than the capacity)."""
+        return len(self._pending)
+
     def offer(self, delivery: Delivery) -> None:
         if self._closed or self._overflowed or not self._matches(delivery.event):
             return
