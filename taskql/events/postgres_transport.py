@@ -24,6 +24,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import asyncpg
+from tortoise.exceptions import BaseORMException
 
 from taskql.events.reconnecting import Reconnecting
 from taskql.events.transport import Deliver, TaskEvent
@@ -44,6 +45,14 @@ LISTENER_APPLICATION_NAME = "taskql events"
 NOTIFY_ALL = "SELECT pg_notify($1, chunk) FROM unnest($2::text[]) AS chunk"
 
 Acquire = Callable[[], AbstractAsyncContextManager[Any]]
+# What a database that is away raises, through asyncpg or the app's pool (tortoise).
+UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    BaseORMException,
+)
 
 
 def encode_chunks(events: Sequence[TaskEvent], limit: int = MAX_PAYLOAD_BYTES) -> list[str]:
@@ -149,7 +158,7 @@ class PostgresTransport:
                 self.acquire() as connection,
             ):
                 await connection.execute(NOTIFY_ALL, self.channel, chunks)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except UNAVAILABLE as error:
             # The write has committed: its response must not fail because its events could
             # not be told. One line per run of failures.
             if not self._publish_failing:
