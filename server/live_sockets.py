@@ -78,13 +78,16 @@ class LiveSockets:
             session_ids=list({s.claims.session_id for s in signed_in if s.claims is not None})
         )
         now = datetime.now(UTC)
-        stale = [s for s in signed_in if _refusal(s, live, now) is not None]
-        for socket in stale:
-            reason = _refusal(socket, live, now) or ""
-            log.info("socket closed", reason=reason)
-            if socket.ws is not None:
-                await socket.ws.close(code=UNAUTHORIZED, message=reason.encode())
-        return len(stale)
+        closing = []
+        for socket in signed_in:
+            reason = _refusal(socket, live, now)
+            if reason is not None and socket.ws is not None:
+                log.info("socket closed", reason=reason)
+                closing.append(socket.ws.close(code=UNAUTHORIZED, message=reason.encode()))
+        # At once: a peer slow to answer the close must not hold up the others' (or the
+        # next round).
+        await asyncio.gather(*closing, return_exceptions=True)
+        return len(closing)
 
 
 def _refusal(socket: LiveSocket, live: dict[str, dict[str, object]], now: datetime) -> str | None:
