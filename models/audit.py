@@ -13,17 +13,19 @@ means "not recorded", unlike a recorded null (models.task_audit.update_changes).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+import orjson
 from tortoise import fields
 from tortoise.expressions import Q
 from tortoise.models import Model
 
 from models.ids import new_id
+from models.sql import Sql
 from taskql import audit_context
 
 # Longest stored request facts; longer values are cut (the request id is at most 128 already).
@@ -42,9 +44,15 @@ class AuditAction(StrEnum):
     USER_DEACTIVATED = "user.deactivated"
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an action name, not a secret
+    USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an action name, not a secret
+    USER_EMAIL_VERIFIED = "user.email_verified"
+    # Every session of a user ended at once (logoutEverywhere, an admin's revokeUserSessions);
+    # one row for the lot, its count in the changes.
+    USER_SESSIONS_REVOKED = "user.sessions_revoked"
     LOGIN = "session.login"
     LOGOUT = "session.logout"
     REFRESH_TOKEN_REUSED = "session.refresh_token_reused"  # noqa: S105 - an action name
+    SESSION_REVOKED = "session.revoked"  # one session ended from the sessions list
 
 
 class TargetType(StrEnum):
@@ -102,6 +110,61 @@ async def record(
         changes=list(changes),
         request_id=_cut(facts.request_id, REQUEST_ID_LENGTH),
         client_address=_cut(facts.client_address, CLIENT_ADDRESS_LENGTH),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One audit row of a write that changes many rows at once (record_many)."""
+
+    action: AuditAction
+    target_type: TargetType
+    target_id: uuid.UUID | str
+    changes: list[Change]
+
+
+# The columns record_many writes, in the order of its VALUES tuples.
+_INSERTED_COLUMNS = (
+    "id",
+    "actor_id",
+    "action",
+    "target_type",
+    "target_id",
+    "changes",
+    "request_id",
+    "client_address",
+    "created_at",
+)
+
+
+async def record_many(entries: Sequence[Entry]) -> None:
+    """Insert one audit row per entry in ONE multi-row INSERT, in the caller's transaction:
+    a bulk edit of n tasks costs the same one statement as an edit of one. The actor and the
+    request facts are the request's (audit_context), the time the same for all the rows."""
+    if not entries:
+        return
+    facts = audit_context.current()
+    request_id = _cut(facts.request_id, REQUEST_ID_LENGTH)
+    client_address = _cut(facts.client_address, CLIENT_ADDRESS_LENGTH)
+    actor_id = None if facts.actor_id is None else str(facts.actor_id)
+    now = datetime.now(UTC)
+    sql = Sql()
+    rows = []
+    for entry in entries:
+        values = (
+            str(new_id()),
+            actor_id,
+            entry.action.value,
+            entry.target_type.value,
+            str(entry.target_id),
+            orjson.dumps(entry.changes).decode(),  # JSON text, as the ORM binds a JSONField
+            request_id,
+            client_address,
+            now,
+        )
+        rows.append(f"({', '.join(sql.param(value) for value in values)})")
+    await sql.fetch_raw(
+        f"INSERT INTO audit_events ({', '.join(_INSERTED_COLUMNS)}) VALUES {', '.join(rows)}"  # noqa: S608 - fixed parts
     )
 
 

@@ -27,6 +27,10 @@ class RevokeReason(StrEnum):
     PASSWORD_CHANGED = "PASSWORD_CHANGED"  # noqa: S105
     ROLE_CHANGED = "ROLE_CHANGED"
     STATUS_CHANGED = "STATUS_CHANGED"  # deactivated or reactivated by an admin
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - through a mailed link
+    REVOKED = "REVOKED"  # ended by its user from the sessions list (revokeSession)
+    LOGOUT_EVERYWHERE = "LOGOUT_EVERYWHERE"
+    ADMIN_REVOKED = "ADMIN_REVOKED"  # an admin's revokeUserSessions
 
 
 # One sign-in: every access token carries its id (`sid`), every refresh token belongs to it.
@@ -39,6 +43,10 @@ class Session(Model):
         "models.User", related_name=False, on_delete=fields.CASCADE, db_index=True
     )
     user_id: uuid.UUID  # set by tortoise; declared for the type checker
+    # The user's token epoch when the session started. Every bump of the user's epoch ends
+    # every session, so a session whose epoch differs was started by a sign-in that raced a
+    # password change (or a role or status change): it is refused like a revoked one.
+    token_epoch = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     # The last refresh; access-token use is not recorded (it would cost a write per request).
     last_used_at = fields.DatetimeField(null=True)
@@ -87,6 +95,7 @@ async def create_session(
     *,
     session_id: uuid.UUID,
     user_id: uuid.UUID,
+    token_epoch: int,
     expires_at: datetime,
     user_agent: str | None,
     client_address: str | None,
@@ -94,14 +103,20 @@ async def create_session(
     return await Session.create(
         id=session_id,
         user_id=user_id,
+        token_epoch=token_epoch,
         expires_at=expires_at,
-        user_agent=_truncated(user_agent, USER_AGENT_LENGTH),
-        client_address=_truncated(client_address, CLIENT_ADDRESS_LENGTH),
+        user_agent=printable(user_agent, USER_AGENT_LENGTH),
+        client_address=printable(client_address, CLIENT_ADDRESS_LENGTH),
     )
 
 
-def _truncated(value: str | None, length: int) -> str | None:
-    return None if value is None else value[:length]
+def printable(value: str | None, length: int) -> str | None:
+    """At most `length` characters, control and other unprintable characters dropped: a
+    client-chosen header must not carry terminal escapes or line breaks into a list or a log."""
+    if value is None:
+        return None
+    cleaned = "".join(c for c in value[: length * 2] if c.isprintable())[:length].strip()
+    return cleaned or None
 
 
 async def revoke_session(
@@ -114,10 +129,29 @@ async def revoke_session(
     return revoked == 1
 
 
-async def revoke_user_sessions(*, user_id: uuid.UUID, now: datetime, reason: RevokeReason) -> None:
-    await Session.filter(user_id=user_id, revoked_at=None).update(
-        revoked_at=now, revoke_reason=reason
-    )
+async def revoke_user_sessions(
+    *,
+    user_id: uuid.UUID,
+    now: datetime,
+    reason: RevokeReason,
+    except_session_id: uuid.UUID | None = None,
+) -> int:
+    """Revoke every live session of the user (but `except_session_id`); how many were live."""
+    query = Session.filter(user_id=user_id, revoked_at=None)
+    if except_session_id is not None:
+        query = query.exclude(id=except_session_id)
+    return await query.update(revoked_at=now, revoke_reason=reason)
+
+
+# A user rarely holds more; older ones beyond it are still revoked by logoutEverywhere.
+MAX_LISTED_SESSIONS = 100
+
+
+async def live_sessions(*, user_id: uuid.UUID, now: datetime) -> list[Session]:
+    """The user's unrevoked, unexpired sessions, most recently used first, in one statement."""
+    query = Session.filter(user_id=user_id, revoked_at=None, expires_at__gt=now)
+    sessions = await query.order_by("-created_at").limit(MAX_LISTED_SESSIONS)
+    return sorted(sessions, key=lambda s: (s.last_used_at or s.created_at, s.id), reverse=True)
 
 
 async def add_refresh_token(
@@ -142,12 +176,15 @@ async def get_refresh_token(*, token_hash: str) -> RefreshToken | None:
 
 
 # Parameters: 1 = now, 2 = token hash. Spending and the session check are one statement, so a
-# token whose session was revoked a moment ago can no longer be spent, whatever the timing.
+# token whose session was revoked a moment ago can no longer be spent, whatever the timing;
+# nor can one of a session started under an older token epoch (a sign-in that raced a
+# password change), which would otherwise mint tokens of the new epoch.
 _SPEND_SQL = (
     'UPDATE "refresh_tokens" SET "used_at" = {now} '
     'WHERE "token_hash" = {hash} AND "used_at" IS NULL AND "expires_at" > {now} '
-    'AND EXISTS (SELECT 1 FROM "sessions" WHERE "sessions"."id" = "refresh_tokens"."family_id" '
-    'AND "sessions"."revoked_at" IS NULL) '
+    'AND EXISTS (SELECT 1 FROM "sessions" JOIN "users" ON "users"."id" = "sessions"."user_id" '
+    'WHERE "sessions"."id" = "refresh_tokens"."family_id" '
+    'AND "sessions"."revoked_at" IS NULL AND "sessions"."token_epoch" = "users"."token_epoch") '
     'RETURNING "user_id", "family_id"'
 )
 SPEND_SQL = {
@@ -170,12 +207,13 @@ async def spend_refresh_token(
 
 
 # Parameters: 1 = user id, 2 = session id. Both columns hold UUIDs (CHAR(36) text on SQLite).
-# No row when the user is gone or the session is unknown, revoked or someone else's.
+# No row when the user is gone or the session is unknown, revoked, someone else's, or started
+# under an older token epoch than the user's.
 _VIEWER_STATE_SQL = (
     'SELECT "users"."role", "users"."is_active", "users"."token_epoch" '
     'FROM "users" JOIN "sessions" ON "sessions"."user_id" = "users"."id" '
     'WHERE "users"."id" = {user_id} AND "sessions"."id" = {session_id} '
-    'AND "sessions"."revoked_at" IS NULL'
+    'AND "sessions"."revoked_at" IS NULL AND "sessions"."token_epoch" = "users"."token_epoch"'
 )
 VIEWER_STATE_SQL = {
     "sqlite": _VIEWER_STATE_SQL.format(user_id="?1", session_id="?2"),
@@ -192,7 +230,7 @@ async def viewer_state(*, user_id: uuid.UUID, session_id: uuid.UUID) -> dict[str
     return rows[0] if rows else None
 
 
-async def live_sessions(*, session_ids: Sequence[uuid.UUID]) -> dict[str, dict[str, Any]]:
+async def signed_in_states(*, session_ids: Sequence[uuid.UUID]) -> dict[str, dict[str, Any]]:
     """Session id -> its user's role, active flag and token epoch, for the sessions among
     `session_ids` that are not revoked, in one statement (the live sockets' periodic check)."""
     if not session_ids:

@@ -50,10 +50,20 @@ CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
 
 
 class TaskSort(StrEnum):
+    """What a page sorts by: a column, or RELEVANCE (the search rank, only with a search)."""
+
     CREATED_AT = "created_at"
     UPDATED_AT = "updated_at"
     DUE_AT = "due_at"
     PRIORITY = "priority"
+    TITLE = "title"
+    # By the stored value, so alphabetically: CANCELLED, DONE, IN_PROGRESS, TODO.
+    STATUS = "status"
+    RELEVANCE = "relevance"
+
+
+# Sorts whose column may be NULL; their NULLs come last in both directions.
+NULLABLE_SORTS = frozenset({TaskSort.DUE_AT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +77,55 @@ class TaskFilterSpec:
     overdue: bool | None = None
     title_contains: str | None = None
     owner_id: uuid.UUID | None = None
+    # Full-text search of title and description (models.task_search): the words searched
+    # for, lower case, space separated; "" when the text had no word (nothing matches).
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOrderKey:
+    sort: TaskSort
+    descending: bool
 
 
 @dataclass(frozen=True, slots=True)
 class TaskKeyset:
-    """The sort value and id of the last row already seen: the page starts after it."""
+    """A row's position in an ordering: its value of each order key, then its id."""
 
-    value: datetime | int | None
+    values: tuple[datetime | int | float | str | None, ...]
     id: str
 
 
 @dataclass(frozen=True, slots=True)
 class TaskPage:
+    """One page to read. Rows come back in *read* order: page order when reading forward
+    (`first`), reversed when reading backward (`last`, the rows nearest `before` first), so the
+    look-ahead row is always the last one read."""
+
     filters: TaskFilterSpec
-    sort: TaskSort
-    descending: bool
+    # The ordering, most significant key first; the id (same direction as the last key)
+    # breaks ties.
+    order: tuple[TaskOrderKey, ...]
+    # Page-order bounds (exclusive): rows after `after` and before `before`.
     after: TaskKeyset | None
     # Callers ask for one row more than they show, to learn whether another page exists.
     limit: int
-    # Columns beyond the ones every page reads (id, owner, sort key); None: all of them.
+    # Columns beyond the ones every page reads (id, owner, sort keys); None: all of them.
     columns: frozenset[str] | None = None
+    before: TaskKeyset | None = None
+    backward: bool = False
+
+    @property
+    def probe(self) -> TaskKeyset | None:
+        """The cursor beyond which one more row is looked for: `after` when reading forward
+        (hasPreviousPage), `before` when reading backward (hasNextPage)."""
+        return self.before if self.backward else self.after
+
+
+@dataclass(slots=True)
+class TaskRows:
+    """What a page read returns: the rows in read order (with the look-ahead row), and
+    whether a row exists on the far side of the page's probe cursor."""
+
+    rows: list[TaskRow]
+    beyond_cursor: bool

@@ -150,7 +150,21 @@ async def _apply_update(
 ) -> TaskRow | None:
     """The UPDATE ... RETURNING itself; None when no row matched."""
     sql = Sql()
-    now = datetime.now(UTC)
+    assignments = update_assignments(sql, changes, datetime.now(UTC))
+    where = [f"id = {sql.param(str(task_id))}", *page_sql.scope_clause(sql, owner_scope)]
+    if expected_version is not None:
+        where.append(f"version = {sql.param(expected_version)}")
+    columns = ", ".join((*LIST_COLUMNS, "description"))
+    query = (
+        f"UPDATE tasks SET {', '.join(assignments)}{page_sql.where_sql(where)} RETURNING {columns}"  # noqa: S608 - fixed parts
+    )
+    rows = await _fetch(sql, query)
+    return rows[0] if rows else None
+
+
+def update_assignments(sql: Sql, changes: dict[str, Any], now: datetime) -> list[str]:
+    """The SET clause of a task update (also the bulk one's, models.task_bulk_writes): the
+    columns changed, completed_at following the status, version + 1, updated_at = now."""
     assignments = [f"{column} = {sql.param(value)}" for column, value in _stored(changes).items()]
     if "status" in changes:
         if Status(changes["status"]) is Status.DONE:
@@ -163,15 +177,7 @@ async def _apply_update(
         else:
             assignments.append("completed_at = NULL")
     assignments += ["version = version + 1", f"updated_at = {sql.param(now)}"]
-    where = [f"id = {sql.param(str(task_id))}", *page_sql.scope_clause(sql, owner_scope)]
-    if expected_version is not None:
-        where.append(f"version = {sql.param(expected_version)}")
-    columns = ", ".join((*LIST_COLUMNS, "description"))
-    query = (
-        f"UPDATE tasks SET {', '.join(assignments)}{page_sql.where_sql(where)} RETURNING {columns}"  # noqa: S608 - fixed parts
-    )
-    rows = await _fetch(sql, query)
-    return rows[0] if rows else None
+    return assignments
 
 
 def _refusal(current: TaskRow | None) -> TaskNotFoundError | VersionConflictError:

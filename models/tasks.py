@@ -13,12 +13,15 @@ from models.sql import Sql
 from models.task_values import (
     CLOSED_STATUSES,
     LIST_COLUMNS,
+    NULLABLE_SORTS,
     Priority,
     Status,
     TaskFilterSpec,
     TaskKeyset,
+    TaskOrderKey,
     TaskPage,
     TaskRow,
+    TaskRows,
     TaskSort,
 )
 from taskql.limits import TASK_CLIENT_MUTATION_ID_MAX, TASK_TITLE_MAX
@@ -34,13 +37,16 @@ _ID_COLUMNS = ("id", "owner_id")
 __all__ = [
     "CLOSED_STATUSES",
     "LIST_COLUMNS",
+    "NULLABLE_SORTS",
     "Priority",
     "Status",
     "Task",
     "TaskFilterSpec",
     "TaskKeyset",
+    "TaskOrderKey",
     "TaskPage",
     "TaskRow",
+    "TaskRows",
     "TaskSort",
 ]
 
@@ -108,34 +114,44 @@ async def get_task(*, owner_scope: uuid.UUID | None, task_id: uuid.UUID) -> Task
 async def get_tasks_by_ids(*, task_ids: Sequence[str]) -> dict[str, TaskRow]:
     """Task id -> row, for those of `task_ids` that exist, in one statement, for every owner:
     the read task events share among all subscriptions, each of which applies the ownership
-    rule to the rows in memory (resolvers.tasks.event_rows)."""
+    rule to the rows in memory (resolvers.tasks.event_reads)."""
+    return {row["id"]: row for row in await get_tasks(owner_scope=None, task_ids=task_ids)}
+
+
+async def get_tasks(
+    *, owner_scope: uuid.UUID | None, task_ids: Sequence[uuid.UUID | str]
+) -> list[TaskRow]:
+    """The tasks with these ids the scope covers, in one statement, in no particular order:
+    ids missing or out of scope are simply absent."""
     if not task_ids:
-        return {}
+        return []
     sql = Sql()
-    placeholders = ", ".join(sql.param(task_id) for task_id in task_ids)
+    placeholders = ", ".join(sql.param(str(task_id)) for task_id in task_ids)
+    where = [f"id IN ({placeholders})", *page_sql.scope_clause(sql, owner_scope)]
     columns = ", ".join((*LIST_COLUMNS, "description"))
-    query = f"SELECT {columns} FROM tasks WHERE id IN ({placeholders})"  # noqa: S608 - fixed parts
-    return {row["id"]: row for row in await _fetch(sql, query)}
+    return await _fetch(sql, f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}")  # noqa: S608 - fixed parts
 
 
-async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> list[TaskRow]:
-    """One page of tasks in the page's order (plus the extra look-ahead row, if any)."""
+async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> TaskRows:
+    """One page of tasks in read order (plus the look-ahead row, if any)."""
     sql = Sql()
+    is_ranked = page_sql.ranked(page)
     query = page_sql.page_select(
         sql,
         page,
         lambda: [
             *page_sql.scope_clause(sql, owner_scope),
-            *page_sql.filter_clauses(sql, page.filters),
+            *page_sql.filter_clauses(sql, page.filters, ranked=is_ranked),
         ],
     )
-    return await _fetch(sql, query)
+    return split_probe(await _fetch(sql, query))
 
 
 async def list_tasks_for_owners(
     *, owner_scope: uuid.UUID | None, owner_ids: Sequence[str], page: TaskPage
-) -> dict[str, list[TaskRow]]:
-    """The same page for each owner, in one statement: owner id -> rows in page order."""
+) -> dict[str, TaskRows]:
+    """The same page for each owner, in one statement: owner id -> rows in read order
+    (owners without any row are absent)."""
     owner_ids = page_sql.scoped_owner_ids(owner_scope, owner_ids)
     if not owner_ids:
         return {}
@@ -144,7 +160,18 @@ async def list_tasks_for_owners(
     grouped: dict[str, list[TaskRow]] = {}
     for row in await _fetch(sql, query):
         grouped.setdefault(row["owner_id"], []).append(row)
-    return grouped
+    return {owner_id: split_probe(rows) for owner_id, rows in grouped.items()}
+
+
+def split_probe(rows: list[TaskRow]) -> TaskRows:
+    """The page rows, and whether the probe found a row beyond the cursor (its row, marked
+    by the `side` column, comes last and is dropped)."""
+    beyond = bool(rows) and rows[-1].get(page_sql.SIDE) == 1
+    if beyond:
+        rows.pop()
+    for row in rows:
+        row.pop(page_sql.SIDE, None)
+    return TaskRows(rows=rows, beyond_cursor=beyond)
 
 
 async def count_tasks(*, owner_scope: uuid.UUID | None, filters: TaskFilterSpec) -> int:

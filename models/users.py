@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
@@ -14,6 +16,8 @@ from tortoise.transactions import in_transaction
 from models import audit
 from models.ids import new_id
 from models.sql import Sql
+from models.user_filters import UserFilterSpec as UserFilterSpec  # noqa: PLC0414 - re-exported
+from models.user_filters import user_filter_clauses
 
 # Re-exported: the role is a core value now, and callers still name it models.users.Role.
 from taskql.auth.roles import Role as Role  # noqa: PLC0414
@@ -30,6 +34,8 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     # Bumped whenever every token the user holds must die (password, role, deactivation).
     token_epoch = fields.IntField(default=0)
+    # When the user proved they read this address (a verification or password-reset link).
+    email_verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -81,6 +87,28 @@ async def change_password(*, user_id: uuid.UUID, password_hash: str) -> User | N
     """New password and a new token epoch, so every token issued before dies."""
     action = audit.AuditAction.USER_PASSWORD_CHANGED
     return await _audited_update(user_id, action, bump=True, password_hash=password_hash)
+
+
+async def reset_password(*, user_id: uuid.UUID, password_hash: str) -> User | None:
+    """change_password through a mailed link: the same new epoch, its own audit action."""
+    action = audit.AuditAction.USER_PASSWORD_RESET
+    return await _audited_update(user_id, action, bump=True, password_hash=password_hash)
+
+
+async def mark_email_verified(*, user_id: uuid.UUID, now: datetime) -> bool:
+    """Record a verified address once (an audit row the first time); False if done before."""
+    async with in_transaction():
+        changed = await User.filter(id=user_id, email_verified_at=None).update(
+            email_verified_at=now
+        )
+        if changed:
+            await audit.record(
+                audit.AuditAction.USER_EMAIL_VERIFIED,
+                target_type=audit.TargetType.USER,
+                target_id=user_id,
+                changes=[{"field": "email_verified", "old": False, "new": True}],
+            )
+    return changed == 1
 
 
 async def set_role(*, user_id: uuid.UUID, role: Role) -> User | None:
@@ -146,9 +174,19 @@ def _now() -> datetime:
 
 
 # Lean reads for lists and dataloaders: dicts of the columns the User type shows, no hydration.
-USER_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
+USER_COLUMNS = (
+    "id",
+    "email",
+    "display_name",
+    "role",
+    "is_active",
+    "created_at",
+    "updated_at",
+    "email_verified_at",
+)
 
 
+NO_USER_FILTER = UserFilterSpec()
 _SELECT_USERS = f"SELECT {', '.join(USER_COLUMNS)} FROM users"  # noqa: S608 - fixed columns
 _DATETIME_COLUMNS = ("created_at", "updated_at")
 
@@ -162,17 +200,87 @@ async def get_many(*, user_ids: Sequence[uuid.UUID | str]) -> list[dict[str, Any
     return await _fetch(sql, f"{_SELECT_USERS} WHERE id IN ({placeholders})")
 
 
-async def list_page(
-    *, after: tuple[datetime, uuid.UUID] | None, limit: int
-) -> list[dict[str, Any]]:
-    """Newest first (created_at, then id, descending), starting after the keyset `after`."""
+class UserSort(StrEnum):
+    CREATED_AT = "created_at"
+    EMAIL = "email"  # unique, so the id never decides
+
+
+@dataclass(frozen=True, slots=True)
+class UserPage:
+    """One page of the users list. Rows come back in read order: page order forward, reversed
+    backward (`last`), with one look-ahead row (see models.task_page_sql)."""
+
+    sort: UserSort
+    descending: bool
+    # Page-order bounds (exclusive): (sort value, id) of the rows the page lies between.
+    after: tuple[Any, uuid.UUID] | None
+    before: tuple[Any, uuid.UUID] | None
+    backward: bool
+    limit: int
+    # Only the users matching these (users(filter:)): the page, its probe and its count.
+    filters: UserFilterSpec = NO_USER_FILTER
+
+
+async def list_page(*, page: UserPage) -> tuple[list[dict[str, Any]], bool]:
+    """The page's rows in read order, and whether a row exists at or beyond the cursor it
+    starts at (`after` forward, `before` backward), read by the same statement."""
     sql = Sql()
-    where = ""
-    if after is not None:
-        created_at, user_id = after
-        where = f" WHERE (created_at, id) < ({sql.param(created_at)}, {sql.param(str(user_id))})"
-    order = f" ORDER BY created_at DESC, id DESC LIMIT {sql.param(limit)}"
-    return await _fetch(sql, _SELECT_USERS + where + order)
+    descending = page.descending != page.backward  # the read direction
+    start, end = (page.before, page.after) if page.backward else (page.after, page.before)
+    where = []
+    if start is not None:
+        where.append(_beyond(sql, page.sort, start, descending=descending, inclusive=False))
+    if end is not None:
+        where.append(_beyond(sql, page.sort, end, descending=not descending, inclusive=False))
+    where += user_filter_clauses(sql, page.filters)
+    main = _SELECT_USERS + _where(where) + _order(sql, page.sort, descending, page.limit)
+    if start is None:
+        return await _fetch(sql, main), False
+    probe_where = [
+        _beyond(sql, page.sort, start, descending=not descending, inclusive=True),
+        *user_filter_clauses(sql, page.filters),
+    ]
+    probe = _SELECT_USERS + _where(probe_where) + _order(sql, page.sort, not descending, 1)
+    columns = ", ".join(USER_COLUMNS)
+    direction = "DESC" if descending else "ASC"
+    rows = await _fetch(
+        sql,
+        f"SELECT {columns}, 0 AS side FROM ({main}) AS page UNION ALL"  # noqa: S608 - fixed
+        f" SELECT {columns}, 1 AS side FROM ({probe}) AS probe"
+        f" ORDER BY side, {page.sort.value} {direction}, id {direction}",
+    )
+    beyond = bool(rows) and rows[-1]["side"] == 1
+    if beyond:
+        rows.pop()
+    for row in rows:
+        del row["side"]
+    return rows, beyond
+
+
+async def count_users(*, filters: UserFilterSpec = NO_USER_FILTER) -> int:
+    sql = Sql()
+    where = _where(user_filter_clauses(sql, filters))
+    rows = await sql.fetch_raw(f"SELECT COUNT(*) AS n FROM users{where}")  # noqa: S608 - fixed parts
+    return int(rows[0]["n"])
+
+
+def _beyond(
+    sql: Sql, sort: UserSort, keyset: tuple[Any, uuid.UUID], *, descending: bool, inclusive: bool
+) -> str:
+    value, user_id = keyset
+    operator = ("<" if descending else ">") + ("=" if inclusive else "")
+    if sort is UserSort.EMAIL:  # unique: the email alone bounds the unique index's scan
+        return f"email {operator} {sql.param(value)}"
+    return f"({sort.value}, id) {operator} ({sql.param(value)}, {sql.param(str(user_id))})"
+
+
+def _where(clauses: list[str]) -> str:
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _order(sql: Sql, sort: UserSort, descending: bool, limit: int) -> str:
+    direction = "DESC" if descending else "ASC"
+    return f" ORDER BY {sort.value} {direction}, id {direction} LIMIT {sql.param(limit)}"
 
 
 async def _fetch(sql: Sql, query: str) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ class Loaders:
     viewer: Viewer
     # Keys are id strings, the form the task rows carry their owner_id in.
     user_by_id: DataLoader[str, UserRow | None]
-    tasks_by_owner: DataLoader[TaskPageKey, list[task_models.TaskRow]]
+    tasks_by_owner: DataLoader[TaskPageKey, task_models.TaskRows]
     task_count_by_owner: DataLoader[TaskCountKey, int]
     task_counts_by_owner: DataLoader[str, dict[str, int]]
     # Not a loader but the same lifetime: per-request memo of selection facts by field path.
@@ -81,18 +81,19 @@ async def _load_users(ids: Sequence[str]) -> list[UserRow | None]:
 
 async def _load_task_pages(
     viewer: Viewer, keys: Sequence[TaskPageKey]
-) -> list[list[task_models.TaskRow]]:
+) -> list[task_models.TaskRows]:
     scope = task_owner_scope(viewer)
     owners_by_page: dict[task_models.TaskPage, list[str]] = {}
     for owner_id, page in keys:
         owners_by_page.setdefault(page, []).append(owner_id)
-    found: dict[TaskPageKey, list[task_models.TaskRow]] = {}
+    found: dict[TaskPageKey, task_models.TaskRows] = {}
     for page, owner_ids in owners_by_page.items():
         grouped = await task_models.list_tasks_for_owners(
             owner_scope=scope, owner_ids=owner_ids, page=page
         )
         for owner_id in owner_ids:
-            found[owner_id, page] = grouped.get(owner_id, [])
+            empty = task_models.TaskRows(rows=[], beyond_cursor=False)
+            found[owner_id, page] = grouped.get(owner_id, empty)
     return [found[key] for key in keys]
 
 

@@ -1,5 +1,8 @@
 """Cursor pagination shared by every connection: page size checks and signed, opaque cursors.
 
+Pages go both ways (Relay cursor connections): `first`/`after` forward, `last`/`before`
+backward, keyset only.
+
 A cursor is `base64url(json payload) "." base64url(hmac)`. The payload starts with the
 connection and ordering it belongs to (e.g. "tasks:created_at:desc"), then the keyset values of
 the row. The HMAC key is derived from the server's token key material, so clients cannot forge
@@ -27,16 +30,44 @@ SIGNATURE_BYTES = 16
 MAX_CURSOR_LENGTH = 512
 
 
-def page_size(first: int | None, settings: Settings) -> int:
-    """The number of rows to show: `first`, or the default; refuses negative or too large."""
+def page_size(first: int | None, settings: Settings, *, field: str = "first") -> int:
+    """The number of rows to show: `first` (or `last`: `field`), or the default; refuses
+    negative or too large."""
     limits = settings.graphql
     if first is None:
         return limits.page_size_default
     if first < 0 or first > limits.page_size_max:
         raise ValidationFailed(
-            f"first must be between 0 and {limits.page_size_max}.", field="first"
+            f"{field} must be between 0 and {limits.page_size_max}.", field=field
         )
     return first
+
+
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    """A connection's paging arguments, checked (Relay cursor connections)."""
+
+    shown: int  # rows to show
+    backward: bool  # `last`: the rows nearest `before` (or the end), read from the end
+    after: str | None
+    before: str | None
+
+
+def page_args(
+    settings: Settings,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> PageArgs:
+    """`first` counts from the start (or `after`), `last` from the end (or `before`); both at
+    once is VALIDATION_ERROR (the Relay spec discourages it: its meaning is unclear)."""
+    if first is not None and last is not None:
+        raise ValidationFailed("Pass first or last, not both.", field="last")
+    if last is not None:
+        return PageArgs(page_size(last, settings, field="last"), True, after, before)  # noqa: FBT003
+    return PageArgs(page_size(first, settings), False, after, before)  # noqa: FBT003
 
 
 Row = dict[str, Any]
@@ -64,14 +95,21 @@ def page_of(
     wanted: frozenset[str],
     *,
     cursor: Callable[[Row], str],
-    after_given: bool,
+    backward: bool = False,
+    beyond_cursor: bool = False,
     count: Callable[[], Awaitable[int]] | None = None,
     owners: Mapping[str, Row | None] | None = None,
 ) -> RowPage:
-    """The page of `rows` as read (one look-ahead row more than `shown`); `wanted` (the names
-    selected below the connection) decides which cursors are made."""
-    # Signing a cursor costs an HMAC: only the cursors the operation selects are made.
+    """The page of `rows` as read (read order, one look-ahead row more than `shown`);
+    `backward`: read from the end (`last`), so reversed here into page order. `beyond_cursor`:
+    a row exists on the far side of the cursor the read started at (`after` forward, `before`
+    backward). `wanted` (the names selected below the connection) decides which cursors are
+    made."""
     shown_rows = rows[:shown]
+    more = len(rows) > shown
+    if backward:
+        shown_rows.reverse()
+    # Signing a cursor costs an HMAC: only the cursors the operation selects are made.
     # "" is never sent: no edge cursor is selected.
     cursors = [cursor(row) for row in shown_rows] if "cursor" in wanted else [""] * len(shown_rows)
     start_cursor = end_cursor = None
@@ -84,8 +122,8 @@ def page_of(
         cursors=cursors,
         start_cursor=start_cursor,
         end_cursor=end_cursor,
-        has_next_page=len(rows) > shown,
-        has_previous_page=after_given,
+        has_next_page=beyond_cursor if backward else more,
+        has_previous_page=more if backward else beyond_cursor,
         count=count,
         owners=owners,
     )
@@ -97,9 +135,10 @@ def encode_cursor(settings: Settings, kind: str, values: list[Any]) -> str:
     return f"{_b64(payload)}.{_b64(signature)}"
 
 
-def decode_cursor(settings: Settings, kind: str, cursor: str) -> list[Any]:
-    """The keyset values of a cursor this server issued for `kind`; VALIDATION_ERROR otherwise."""
-    invalid = invalid_cursor()
+def decode_cursor(settings: Settings, kind: str, cursor: str, *, field: str = "after") -> list[Any]:
+    """The keyset values of a cursor this server issued for `kind`; VALIDATION_ERROR naming
+    `field` (after or before) otherwise."""
+    invalid = invalid_cursor(field)
     if len(cursor) > MAX_CURSOR_LENGTH or cursor.count(".") != 1:
         raise invalid
     encoded_payload, encoded_signature = cursor.split(".")
@@ -123,9 +162,9 @@ def decode_cursor(settings: Settings, kind: str, cursor: str) -> list[Any]:
     return decoded[1:]
 
 
-def invalid_cursor() -> ValidationFailed:
+def invalid_cursor(field: str = "after") -> ValidationFailed:
     """The one answer to any cursor that is not this server's for this list and order."""
-    return ValidationFailed("after is not a valid cursor for this list and order.", field="after")
+    return ValidationFailed(f"{field} is not a valid cursor for this list and order.", field=field)
 
 
 def _key(settings: Settings) -> bytes:

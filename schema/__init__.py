@@ -17,7 +17,11 @@ from resolvers.datetimes import parse_datetime_input
 from schema.audit import AuditQuery
 from schema.auth.mutations import AuthMutation
 from schema.auth.one_password_field import password_field_limit
+from schema.auth.recovery import RecoveryMutation
+from schema.auth.sessions import SessionMutation, SessionQuery
+from schema.nodes.queries import NodeQuery
 from schema.server_info import ServerInfoQuery
+from schema.tasks.bulk_mutations import TaskBulkMutation
 from schema.tasks.events import TaskSubscription
 from schema.tasks.mutations import TaskMutation
 from schema.tasks.queries import TaskQuery
@@ -26,12 +30,14 @@ from schema.users.queries import UserQuery
 
 
 @strawberry.type
-class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery):
+class Query(UserQuery, TaskQuery, ServerInfoQuery, AuditQuery, SessionQuery, NodeQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, UserMutation, TaskMutation):
+class Mutation(
+    AuthMutation, UserMutation, TaskMutation, SessionMutation, RecoveryMutation, TaskBulkMutation
+):
     pass
 
 

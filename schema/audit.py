@@ -12,6 +12,7 @@ from resolvers import audit as audit_resolvers
 from resolvers.context import Info
 from schema.pagination import PageInfo, given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
+from taskql.global_ids import encode_task, encode_user
 
 
 @strawberry.enum(description="What an audit event records.")
@@ -26,9 +27,13 @@ class AuditAction(Enum):
     USER_DEACTIVATED = "USER_DEACTIVATED"
     USER_REACTIVATED = "USER_REACTIVATED"
     USER_PASSWORD_CHANGED = "USER_PASSWORD_CHANGED"  # noqa: S105 - an action name
+    USER_PASSWORD_RESET = "USER_PASSWORD_RESET"  # noqa: S105 - an action name
+    USER_EMAIL_VERIFIED = "USER_EMAIL_VERIFIED"
+    USER_SESSIONS_REVOKED = "USER_SESSIONS_REVOKED"
     LOGIN = "LOGIN"
     LOGOUT = "LOGOUT"
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"  # noqa: S105 - an action name
+    SESSION_REVOKED = "SESSION_REVOKED"
 
 
 @strawberry.enum(description="The kind of record an audit event is about.")
@@ -56,11 +61,14 @@ class AuditFieldChange:
 class AuditEvent:
     id: strawberry.ID
     actor_id: strawberry.ID | None = strawberry.field(
-        description="The signed-in user who made it; null when anonymous or from the CLI."
+        description="The signed-in user who made it (their global id); null when anonymous "
+        "or from the CLI."
     )
     action: AuditAction
     target_type: AuditTargetType
-    target_id: strawberry.ID = strawberry.field(description="The task, user or session.")
+    target_id: strawberry.ID = strawberry.field(
+        description="The task or user (its global id), or the session (its uuid)."
+    )
     changes: list[AuditFieldChange] = strawberry.field(
         description=(
             "The fields the change set. Created and deleted tasks and changed users carry old"
@@ -149,10 +157,12 @@ class AuditQuery:
 def _event(row: audit_resolvers.AuditEventRow) -> AuditEvent:
     return AuditEvent(
         id=strawberry.ID(str(row.id)),
-        actor_id=strawberry.ID(str(row.actor_id)) if row.actor_id is not None else None,
+        actor_id=strawberry.ID(encode_user(str(row.actor_id)))
+        if row.actor_id is not None
+        else None,
         action=AuditAction[row.action.name],
         target_type=AuditTargetType[row.target_type.name],
-        target_id=strawberry.ID(str(row.target_id)),
+        target_id=strawberry.ID(_target_id(row)),
         changes=[
             AuditFieldChange(
                 field=change["field"],
@@ -166,3 +176,15 @@ def _event(row: audit_resolvers.AuditEventRow) -> AuditEvent:
         client_address=row.client_address,
         created_at=row.created_at,
     )
+
+
+def _target_id(row: audit_resolvers.AuditEventRow) -> str:
+    """The id the API hands out for the target: global for a task or user (what their `id`
+    fields say); sessions are no Node, so theirs stays the uuid."""
+    target = str(row.target_id)
+    kind = row.target_type.name
+    if kind == AuditTargetType.TASK.name:
+        return encode_task(target)
+    if kind == AuditTargetType.USER.name:
+        return encode_user(target)
+    return target

@@ -21,11 +21,17 @@ class OrderDirection(Enum):
 
 @strawberry.type(description="Where a page sits in the whole list (Relay cursor connections).")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="More rows follow endCursor.")
-    has_previous_page: bool = strawberry.field(
-        description="True when the page was requested with `after` (pages go forward only)."
+    has_next_page: bool = strawberry.field(
+        description="Rows follow this page: with `first`, more than `first` rows were left; "
+        "with `last`, a row exists at or after `before` (false without `before`)."
     )
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    has_previous_page: bool = strawberry.field(
+        description="Rows precede this page: with `last`, more than `last` rows were left; "
+        "with `first`, a row exists at or before `after` (false without `after`)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first edge: pass it as `before` for the previous page."
+    )
     end_cursor: str | None = strawberry.field(
         description="Cursor of the last edge: pass it as `after` for the next page."
     )

@@ -29,6 +29,7 @@ from server.health import healthz, livez
 from server.housekeeping import purge_periodically
 from server.http_errors import json_error
 from server.live_sockets import LiveSockets, watch_sessions
+from server.mail_outbox import open_outbox
 from server.malformed_requests import filter_malformed_requests
 from server.metrics import add_metrics_listener, operation_middlewares
 from server.middlewares import compression, limits, request_context
@@ -90,6 +91,7 @@ def create_app(
     app.cleanup_ctx.append(_orm(tracing.tracer if tracing is not None else None))
     app.cleanup_ctx.append(in_background(_watch_database))
     app.cleanup_ctx.append(in_background(purge_periodically))
+    app.cleanup_ctx.append(open_outbox)
     add_metrics_listener(app, settings.metrics)
     _serve_task_events(app, settings)
 

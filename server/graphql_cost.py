@@ -7,6 +7,12 @@ The model (README, "Query cost"):
   directly below it (its `edges`) once per row it may return: the argument's value, from the
   document or the variables (graphql.page_size_default when not given, at most
   graphql.page_size_max); connections inside connections multiply;
+- a list field annotated @cost(multiplier: "ids") (Query.nodes) counts its whole selection
+  once per value of that list argument;
+- a field annotated @cost(perItem: "ids") (a bulk mutation) counts its weight and its whole
+  selection once per item of that list argument (a literal list, or the variable's list), at
+  most graphql.bulk_max_ids (more is the resolver's VALIDATION_ERROR); a lone value counts 1,
+  an unknown one graphql.bulk_max_ids;
 - @skip/@include take effect (literal or variable conditions); a fragment spread twice in one
   selection set counts once, as graphql-core runs it once; fields repeated under one response
   name count each time (an upper bound).
@@ -34,6 +40,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
@@ -75,12 +82,18 @@ class CostCalculator:
     work linear in the document and the memo effective."""
 
     def __init__(
-        self, schema: GraphQLSchema, *, page_size_default: int, page_size_max: int
+        self,
+        schema: GraphQLSchema,
+        *,
+        page_size_default: int,
+        page_size_max: int,
+        bulk_max_ids: int = 100,
     ) -> None:
         self.schema = schema
         self.table = CostTable(schema)
         self.page_size_default = page_size_default
         self.page_size_max = page_size_max
+        self.bulk_max_ids = bulk_max_ids
         self.visits = 0
         # Keyed by id(): a document's own hash walks its whole tree. A weak reference drops
         # the entry with the document, so this holds no more than the document cache does.
@@ -146,6 +159,7 @@ class OperationMeter:
         self.table = calculator.table
         self.page_size_default = calculator.page_size_default
         self.page_size_max = calculator.page_size_max
+        self.bulk_max_ids = calculator.bulk_max_ids
         self.operation = operation
         self.variables = variables
         self.defaults = {
@@ -210,7 +224,14 @@ class OperationMeter:
         if node.selection_set is not None:
             inner = self.selection_set(node.selection_set, field.output)
             rows = self.multiplier(node, field.multiplier) if field.multiplier else 1
-            cost += inner.plain + rows * inner.listed
+            if field.is_list and field.multiplier:
+                # A list field multiplied by a list argument (nodes(ids:)): one item per
+                # value, each costing its whole selection.
+                cost += rows * (inner.plain + inner.listed)
+            else:
+                cost += inner.plain + rows * inner.listed
+        if field.per_item:
+            cost *= self.items(node, field.per_item)
         return cost, field.is_list
 
     def fragment(self, name: str) -> Part:
@@ -230,10 +251,17 @@ class OperationMeter:
         return part
 
     def multiplier(self, node: FieldNode, argument_name: str) -> int:
+        # A connection pages with `first` or with `last` (never both: the resolver refuses
+        # that): whichever is given sizes the page.
+        names = (argument_name, "last") if argument_name == "first" else (argument_name,)
         value = next(
-            (self.value(a.value) for a in node.arguments or () if a.name.value == argument_name),
+            (self.value(a.value) for a in node.arguments or () if a.name.value in names),
             None,
         )
+        if isinstance(value, list):
+            # A list of ids (nodes(ids:)): as many rows as values; over the field's own cap
+            # the resolver refuses it, so the count needs no cap here.
+            return len(value)
         # Not an integer: execution refuses the value itself, before any resolver.
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
@@ -242,6 +270,22 @@ class OperationMeter:
         # A connection never returns more than graphql.page_size_max rows: a larger `first`
         # is the resolver's VALIDATION_ERROR, which names the argument.
         return min(max(value, 0), self.page_size_max)
+
+    def items(self, node: FieldNode, argument_name: str) -> int:
+        """How many items a list argument holds, for a bulk mutation's cost: at most
+        graphql.bulk_max_ids, which an absent or null list counts (execution refuses those)."""
+        argument = next((a for a in node.arguments or () if a.name.value == argument_name), None)
+        if argument is None:
+            return self.bulk_max_ids
+        if isinstance(argument.value, ListValueNode):
+            return min(len(argument.value.values), self.bulk_max_ids)
+        if isinstance(argument.value, VariableNode):
+            value = self.value(argument.value)
+            if value is None:
+                return self.bulk_max_ids
+            if isinstance(value, list):
+                return min(len(value), self.bulk_max_ids)
+        return 1  # input coercion makes a lone value a list of one
 
     def included(self, selection: SelectionNode) -> bool:
         for directive in selection.directives or ():
@@ -268,4 +312,6 @@ class OperationMeter:
             return int(node.value)
         if isinstance(node, BooleanValueNode):
             return node.value
+        if isinstance(node, ListValueNode):
+            return list(node.values)  # only its length is read (a list-valued multiplier)
         return None

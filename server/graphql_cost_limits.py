@@ -138,6 +138,7 @@ def set_up_costs(app: web.Application, schema: GraphQLSchema) -> None:
         schema,
         page_size_default=settings.graphql.page_size_default,
         page_size_max=settings.graphql.page_size_max,
+        bulk_max_ids=settings.graphql.bulk_max_ids,
     )
     budget = open_budget(settings.ratelimit)
     if budget is not None:

@@ -28,6 +28,7 @@ class FieldCost:
     multiplier: str | None  # the argument that multiplies the list fields below
     output: GraphQLNamedType
     is_list: bool
+    per_item: str | None = None  # the list argument whose length multiplies the whole field
 
 
 class CostTable:
@@ -47,12 +48,13 @@ class CostTable:
 
 
 def _field_cost(definition: GraphQLField) -> FieldCost:
-    weight, multiplier = 1, None
+    weight, multiplier, per_item = 1, None, None
     strawberry_field = definition_of(definition.extensions)
     for directive in getattr(strawberry_field, "directives", None) or ():
         if isinstance(directive, Cost):
             weight = directive.weight if isinstance(directive.weight, int) else 1
             multiplier = directive.multiplier if isinstance(directive.multiplier, str) else None
+            per_item = directive.per_item if isinstance(directive.per_item, str) else None
     output = definition.type
     if isinstance(output, GraphQLNonNull):
         output = output.of_type
@@ -61,4 +63,5 @@ def _field_cost(definition: GraphQLField) -> FieldCost:
         multiplier=multiplier,
         output=get_named_type(output),
         is_list=isinstance(output, GraphQLList),
+        per_item=per_item,
     )

@@ -65,6 +65,7 @@ class PlannedField:
     coerce: Callable[[Any], Any] | None = None  # LEAF: value -> output
     object_type: Any = None  # OBJECT, OBJECT_LIST: the GraphQLObjectType
     python_class: type | None = None  # ... and the strawberry class its values usually are
+    exact_class_only: bool = False  # ... and only values of exactly that class are plain
     item_type: Any = None  # OBJECT_LIST: the declared item type
     sub_fields: Any = None  # OBJECT, OBJECT_LIST: the grouped sub-selection
     sub_plan: Plan | None = None  # ... and its plan (None: nothing plain there)
@@ -223,6 +224,8 @@ class PlainFieldExecutor(ExecutorBase):
         error to raise nor something to await first."""
         if type(value) is field.python_class:
             return True  # a strawberry type that is not awaitable (checked when planned)
+        if field.exact_class_only:
+            return False  # the type's is_type_of must check it: graphql-core's path
         return (
             value is not Undefined
             and not isinstance(value, Exception)
@@ -293,6 +296,7 @@ class PlainFieldExecutor(ExecutorBase):
         field.kind = OBJECT if item_type is None else OBJECT_LIST
         field.object_type = object_type
         field.python_class = _python_class(object_type)
+        field.exact_class_only = object_type.is_type_of is not None
         field.item_type = item_type
         field.sub_fields = sub_fields
         field.sub_plan = self._plan(object_type, sub_fields)
@@ -329,8 +333,23 @@ def _plain_attribute(field_def: GraphQLField | None) -> str | None:
 
 
 def _plain_object(graphql_type: Any) -> bool:
-    # is_type_of is a check graphql-core runs per value (strawberry sets it for interfaces).
-    return is_object_type(graphql_type) and graphql_type.is_type_of is None
+    """Whether values of this type may skip graphql-core's completion.
+
+    is_type_of is a check graphql-core runs per value. strawberry sets one on every type that
+    implements an interface (Task and User are Nodes): an isinstance of the type's class (or
+    of its interfaces'), so a value of exactly that class passes it; such a type is planned,
+    and `_plain_value` lets only values of exactly its class through. A type declaring its
+    own is_type_of is always left to graphql-core."""
+    if not is_object_type(graphql_type):
+        return False
+    if graphql_type.is_type_of is None:
+        return True
+    definition = definition_of(graphql_type.extensions)
+    return (
+        definition is not None
+        and getattr(definition, "is_type_of", None) is None
+        and _python_class(graphql_type) is not None
+    )
 
 
 def _python_class(object_type: GraphQLObjectType) -> type | None:

@@ -74,7 +74,7 @@ class LiveSockets:
         ]
         if not signed_in:
             return 0
-        live = await credential_models.live_sessions(
+        live = await credential_models.signed_in_states(
             session_ids=list({s.claims.session_id for s in signed_in if s.claims is not None})
         )
         now = datetime.now(UTC)

@@ -24,7 +24,13 @@ if TYPE_CHECKING:
 
 APP = "models"
 # What Tortoise and aerich load, by module path: strings, so the core imports no model.
-MODEL_MODULES = ["models.users", "models.credentials", "models.tasks", "models.audit"]
+MODEL_MODULES = [
+    "models.users",
+    "models.credentials",
+    "models.tasks",
+    "models.audit",
+    "models.account_tokens",
+]
 DIALECTS = ("sqlite", "postgres")
 # Stand-in URLs for generating migrations offline: aerich needs only the dialect, not a server.
 OFFLINE_URLS = {

@@ -11,6 +11,7 @@ TASK_TITLE_MAX = 200  # characters after trimming; also the column size
 TASK_DESCRIPTION_MAX = 2000
 TASK_CLIENT_MUTATION_ID_MAX = 100  # also the column size
 TASK_SEARCH_MAX = 200  # TaskFilter.titleContains
+USER_SEARCH_MAX = 200  # UserFilter.search
 
 USER_EMAIL_MAX = 320  # RFC 5321's path limit; also the column size
 USER_DISPLAY_NAME_MAX = 100  # characters after trimming; also the column size

@@ -16,13 +16,16 @@ from dynaconf import Dynaconf
 
 from taskql.paths import project_root
 from taskql.settings_auth import DEVELOPMENT_SECRET_FILE, _auth
+from taskql.settings_mail import _accounts, _mail
 from taskql.settings_sections import (
+    AccountSettings,
     ApqSettings,
     AuthSettings,
     DatabaseSettings,
     EventsSettings,
     GraphQLSettings,
     LoggingSettings,
+    MailSettings,
     MetricsSettings,
     RateLimitSettings,
     ServerSettings,
@@ -46,6 +49,7 @@ from taskql.settings_values import (
 # What other modules import from here: the sections and ConfigError live in their own modules.
 __all__ = [
     "DEVELOPMENT_SECRET_FILE",
+    "AccountSettings",
     "ApqSettings",
     "AuthSettings",
     "ConfigError",
@@ -53,6 +57,7 @@ __all__ = [
     "EventsSettings",
     "GraphQLSettings",
     "LoggingSettings",
+    "MailSettings",
     "MetricsSettings",
     "RateLimitSettings",
     "ServerSettings",
@@ -147,6 +152,9 @@ def _build(env: str, raw: Any) -> Settings:
             report_cost=_bool(graphql, "graphql.report_cost"),
             trusted_documents_only=_bool(graphql, "graphql.trusted_documents_only"),
             trusted_documents_manifest=_str(graphql, "graphql.trusted_documents_manifest"),
+            nodes_max=_int(graphql, "graphql.nodes_max", low=1, high=1000),
+            # Bounded by the bind parameters of one statement (an audit row takes 9).
+            bulk_max_ids=_int(graphql, "graphql.bulk_max_ids", low=1, high=1000),
         ),
         auth=_auth(env, auth),
         metrics=MetricsSettings(
@@ -163,6 +171,8 @@ def _build(env: str, raw: Any) -> Settings:
         events=_events(section("events")),
         subscriptions=_subscriptions(section("subscriptions")),
         tracing=_tracing(section("tracing")),
+        mail=_mail(env, section("mail")),
+        accounts=_accounts(section("accounts")),
     )
     _check_relations(settings)
     return settings

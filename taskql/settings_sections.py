@@ -85,6 +85,10 @@ class GraphQLSettings:
     # run; the production recommendation. The manifest is relative to the project root.
     trusted_documents_only: bool = False
     trusted_documents_manifest: str = "operations/manifest.json"
+    # Query.nodes: most ids one call takes (one read per type whatever the count).
+    nodes_max: int = 100
+    # Most ids a bulk task edit takes (resolvers/tasks/bulk.py); also caps its query cost.
+    bulk_max_ids: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +199,45 @@ class EventsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MailSettings:
+    """How account mail leaves (taskql/mail): an SMTP server, or files in development."""
+
+    # "smtp", or "files": each message written to files_directory as an .eml file.
+    backend: str = "files"
+    from_address: str = "TaskQL <no-reply@localhost>"
+    host: str = "127.0.0.1"
+    port: int = 587
+    # "starttls" (upgrade a plain connection), "tls" (implicit TLS) or "none" (a local relay).
+    security: str = "starttls"
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout_seconds: float = 10.0
+    files_directory: str = "data/mail"
+    # Production refuses the files backend unless this says it is meant (a staging server).
+    allow_files_backend_in_production: bool = False
+    # Messages handed to the backend at once per process, and waiting for a turn beyond them;
+    # more are dropped with a warning (the request answered the same anyway).
+    max_concurrent_sends: int = 4
+    max_pending_sends: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """Password reset and email verification links (resolvers/auth/recovery.py)."""
+
+    # The frontend pages the mailed links open; "{token}" is replaced by the token.
+    password_reset_url: str = "http://localhost:3000/reset-password?token={token}"  # noqa: S105
+    email_verification_url: str = "http://localhost:3000/verify-email?token={token}"
+    password_reset_token_minutes: int = 30
+    email_verification_token_hours: int = 48
+    # Recovery mails asked per recovery_window_seconds, per email and per client address
+    # (verification: per user); over it RATE_LIMITED, whether the email exists or not.
+    recovery_max_per_email: int = 3
+    recovery_max_per_address: int = 20
+    recovery_window_seconds: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionsSettings:
     # WebSockets (graphql-transport-ws) this instance serves at once; more are refused (503).
     max_sockets: int = 1000
@@ -226,6 +269,8 @@ class Settings:
     apq: ApqSettings
     tracing: TracingSettings = field(default_factory=TracingSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
     subscriptions: SubscriptionsSettings = field(default_factory=SubscriptionsSettings)
 
     @property

@@ -43,6 +43,7 @@ async def create_user(
     await credential_models.create_session(
         session_id=user.id,
         user_id=user.id,
+        token_epoch=user.token_epoch,
         expires_at=datetime.now(UTC) + timedelta(days=1),
         user_agent="tests",
         client_address=None,

@@ -16,6 +16,7 @@ from models import users as user_models
 from models.users import Role
 from schema import audit as schema_audit
 from taskql.auth.tokens import decode_access_token
+from taskql.global_ids import decode, encode_user
 from taskql.settings import Settings
 from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
 from tests.task_factories import signed_in_user
@@ -87,7 +88,7 @@ def expect_one(
     [row] = rows
     assert row.action is action
     assert row.actor_id == actor
-    assert str(row.target_id) == str(target)
+    assert str(row.target_id) == row_id(target)
     assert row.request_id == request_id
     assert row.client_address == "127.0.0.1"
     assert row.created_at is not None
@@ -221,7 +222,7 @@ async def test_sign_in_events_write_one_row_each(graphql, settings, audit_rows):
         {"input": {"email": email, "password": DEFAULT_PASSWORD, "displayName": "A"}},
         headers={"X-Request-Id": "register"},
     )
-    user_id = uuid.UUID(body["data"]["register"]["user"]["id"])
+    user_id = uuid.UUID(row_id(body["data"]["register"]["user"]["id"]))
     row = expect_one(
         await audit_rows.new(),
         audit_models.AuditAction.USER_CREATED,
@@ -351,7 +352,7 @@ async def test_a_write_that_fails_after_its_audit_insert_leaves_neither(
     connection = connections.get("default")
     postgres = settings.database.dialect == "postgres"
     dialect = "postgres" if postgres else "sqlite"
-    await connection.execute_script(FAILING_TRIGGER[dialect].format(task_id=task_id))
+    await connection.execute_script(FAILING_TRIGGER[dialect].format(task_id=row_id(task_id)))
     try:
         body = await graphql(UPDATE, {"id": task_id, "input": {"title": "Lost"}}, token=token)
     finally:
@@ -441,7 +442,7 @@ async def test_admins_page_through_the_audit_log(graphql, settings):
     assert [node["action"] for node in seen] == ["TASK_STATUS_CHANGED"] + ["TASK_CREATED"] * 5
     assert [node["targetId"] for node in seen[1:]] == list(reversed(ids))
     assert len({node["id"] for node in seen}) == 6
-    assert all(node["actorId"] == str(user.id) for node in seen)
+    assert all(node["actorId"] == encode_user(str(user.id)) for node in seen)
     status = seen[0]["changes"]
     assert {"field": "status", "oldValue": None, "newValue": "DONE", "redacted": False} in status
     assert {"field": "version", "oldValue": 1, "newValue": 2, "redacted": False} in status
@@ -485,3 +486,9 @@ def test_every_stored_action_has_its_graphql_name():
     assert {t.name for t in audit_models.TargetType} == {
         t.name for t in schema_audit.AuditTargetType
     }
+
+
+def row_id(target: uuid.UUID | str) -> str:
+    """The uuid text of a row, given it or the global id the API returned for it."""
+    decoded = decode(str(target))
+    return str(target) if decoded is None else str(decoded[1])

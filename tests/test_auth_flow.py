@@ -12,6 +12,7 @@ from jose import jwt
 from models import credentials as credential_models
 from models import users as user_models
 from models.credentials import RevokeReason
+from taskql.global_ids import encode_user
 from tests.cli import free_port, serving, taskql_env
 from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
 
@@ -80,8 +81,8 @@ async def test_logout_leaves_other_sessions_alive(graphql):
     one = (await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}))["data"]
     two = (await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}))["data"]
     await graphql(LOGOUT, token=one["login"]["accessToken"])
-    assert (await graphql(ME, token=two["login"]["accessToken"]))["data"]["me"]["id"] == str(
-        user.id
+    assert (await graphql(ME, token=two["login"]["accessToken"]))["data"]["me"]["id"] == user_id(
+        user
     )
     assert "errors" not in await graphql(REFRESH, {"t": two["login"]["refreshToken"]})
 
@@ -102,11 +103,13 @@ async def test_change_password_revokes_every_token(graphql):
     for old in sessions:
         assert code(await graphql(ME, token=old["accessToken"])) == "UNAUTHENTICATED"
         assert code(await graphql(REFRESH, {"t": old["refreshToken"]})) == "UNAUTHENTICATED"
-    assert (await graphql(ME, token=fresh["accessToken"]))["data"]["me"]["id"] == str(user.id)
+    assert (await graphql(ME, token=fresh["accessToken"]))["data"]["me"]["id"] == encode_user(
+        str(user.id)
+    )
     old_login = await graphql(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
     assert code(old_login) == "UNAUTHENTICATED"
     new_login = await graphql(LOGIN, {"email": user.email, "password": "another long passphrase"})
-    assert new_login["data"]["login"]["user"]["id"] == str(user.id)
+    assert new_login["data"]["login"]["user"]["id"] == user_id(user)
 
 
 async def test_change_password_checks_the_current_one(graphql):
@@ -120,7 +123,7 @@ async def test_change_password_checks_the_current_one(graphql):
     )
     assert code(body) == "VALIDATION_ERROR"
     assert body["errors"][0]["extensions"]["field"] == "currentPassword"
-    assert (await graphql(ME, token=token))["data"]["me"]["id"] == str(user.id)
+    assert (await graphql(ME, token=token))["data"]["me"]["id"] == user_id(user)
 
 
 async def test_unknown_refresh_token_is_refused(graphql):
@@ -215,7 +218,9 @@ async def test_reuse_detection_refuses_the_newest_access_token(graphql):
     user = await create_user()
     first = await login_pair(graphql, user)
     rotated = (await graphql(REFRESH, {"t": first["refreshToken"]}))["data"]["refreshTokens"]
-    assert (await graphql(ME, token=rotated["accessToken"]))["data"]["me"]["id"] == str(user.id)
+    assert (await graphql(ME, token=rotated["accessToken"]))["data"]["me"]["id"] == encode_user(
+        str(user.id)
+    )
 
     assert code(await graphql(REFRESH, {"t": first["refreshToken"]})) == "UNAUTHENTICATED"
 
@@ -229,7 +234,9 @@ async def test_logout_refuses_earlier_access_tokens_of_the_session(graphql):
     user = await create_user()
     first = await login_pair(graphql, user)
     rotated = (await graphql(REFRESH, {"t": first["refreshToken"]}))["data"]["refreshTokens"]
-    assert (await graphql(ME, token=first["accessToken"]))["data"]["me"]["id"] == str(user.id)
+    assert (await graphql(ME, token=first["accessToken"]))["data"]["me"]["id"] == encode_user(
+        str(user.id)
+    )
 
     assert (await graphql(LOGOUT, token=rotated["accessToken"]))["data"]["logout"] is True
 
@@ -319,7 +326,7 @@ async def test_a_second_instance_sees_a_logout_on_its_next_request(graphql, sett
     pair = await login_pair(graphql, user)
     async with second_instance(settings) as other:
         before = await other(ME, token=pair["accessToken"])
-        assert before["data"]["me"]["id"] == str(user.id)
+        assert before["data"]["me"]["id"] == user_id(user)
 
         assert (await graphql(LOGOUT, token=pair["accessToken"]))["data"]["logout"] is True
 
@@ -345,3 +352,8 @@ async def test_concurrent_refreshes_across_two_instances_end_the_session(graphql
                     assert code(await send(ME, token=access_token)) == "UNAUTHENTICATED"
                 refused = await send(REFRESH, {"t": winners[0]["refreshToken"]})
                 assert code(refused) == "UNAUTHENTICATED"
+
+
+def user_id(user: user_models.User) -> str:
+    """The id the API gives for this user (its global id)."""
+    return encode_user(str(user.id))

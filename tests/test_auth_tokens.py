@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 
+from taskql.global_ids import encode_user
 from tests.conftest import with_overrides
 from tests.factories import access_token_for, create_user
 
@@ -71,7 +72,7 @@ async def test_a_valid_token_is_accepted(graphql, settings):
     """The baseline the refusals are measured against: a well-formed token works."""
     user = await create_user()
     body = await graphql(ME, token=sign(claims_for(user, settings), settings))
-    assert body["data"]["me"]["id"] == str(user.id)
+    assert body["data"]["me"]["id"] == encode_user(str(user.id))
 
 
 async def test_expired_token_is_refused(graphql, settings):
@@ -156,7 +157,7 @@ async def test_token_at_the_lifetime_bound_is_accepted(graphql, settings):
     longest = settings.auth.access_token_minutes * 60 + settings.auth.jwt_leeway_seconds
     claims = claims_for(user, settings, iat=now, nbf=now, exp=now + longest)
     body = await graphql(ME, token=sign(claims, settings))
-    assert body["data"]["me"]["id"] == str(user.id)
+    assert body["data"]["me"]["id"] == encode_user(str(user.id))
 
 
 async def test_stale_epoch_is_refused(graphql, settings):
@@ -210,7 +211,7 @@ async def test_rs256_accepts_its_tokens_and_refuses_hs_confusion(make_client, se
     user = await create_user()
 
     good = await post_me(client, access_token_for(user, rs_settings))
-    assert good["data"]["me"]["id"] == str(user.id)
+    assert good["data"]["me"]["id"] == encode_user(str(user.id))
 
     header = {"alg": "HS256", "typ": "JWT", "kid": rs_settings.auth.jwt_key_id}
     confused = handmade(header, claims_for(user, rs_settings), sign_with=public.encode())
@@ -233,10 +234,10 @@ async def test_token_signed_with_a_previous_key_is_accepted(make_client, setting
     user = await create_user()
 
     old = sign(claims_for(user, rotated), rotated, key=old_secret, kid="2026-10")
-    assert (await post_me(client, old))["data"]["me"]["id"] == str(user.id)
+    assert (await post_me(client, old))["data"]["me"]["id"] == encode_user(str(user.id))
     new = access_token_for(user, rotated)
     assert jwt.get_unverified_header(new)["kid"] == "2026-11"
-    assert (await post_me(client, new))["data"]["me"]["id"] == str(user.id)
+    assert (await post_me(client, new))["data"]["me"]["id"] == encode_user(str(user.id))
     # The old key only verifies tokens that name its kid.
     mislabelled = sign(claims_for(user, rotated), rotated, key=old_secret, kid="2026-11")
     assert (await post_me(client, mislabelled))["errors"][0]["extensions"]["code"] == (

@@ -22,6 +22,7 @@ async def test_purge_drops_only_expired_rows(client):
         await credential_models.create_session(
             session_id=session_id,
             user_id=user.id,
+            token_epoch=user.token_epoch,
             expires_at=expires_at,
             user_agent=None,
             client_address=None,

@@ -120,30 +120,64 @@ async def add_rows(settings, users: int = 3) -> str:
     return token
 
 
-# The queries among them (subscriptions travel over WebSocket: tests/test_subscriptions.py).
-FRONTEND_QUERIES = sorted(
-    path.stem
-    for path in OPERATIONS.glob("*.graphql")
-    if not any(
-        line.startswith("subscription") for line in path.read_text(encoding="utf-8").splitlines()
-    )
+# The list reads (no variables); the session and account operations take variables and are
+# answered by plain mutation resolvers, covered by their own tests.
+LIST_OPERATIONS = sorted(
+    path.stem for path in OPERATIONS.glob("*.graphql") if path.stem.startswith(("tasks", "users"))
 )
 
 
-@pytest.mark.parametrize("name", FRONTEND_QUERIES)
+@pytest.mark.parametrize("name", LIST_OPERATIONS)
 async def test_frontend_operations_answer_alike(real_schema, settings, name):
     """The frontend's query operations give identical bodies with and without the plain
     path."""
     client, kept = real_schema
     token = await add_rows(settings)
     query = (OPERATIONS / f"{name}.graphql").read_text(encoding="utf-8")
+    variables = await refetch_variables(client, token) if name.startswith("node") else None
 
-    plain, stock = await answers(client, kept, query, token=token)
+    plain, stock = await answers(client, kept, query, variables, token=token)
 
     assert "errors" not in plain, plain
     assert plain == stock
-    connection = plain["data"]["tasks" if name.startswith("tasks") else "users"]
-    assert len(connection["edges"]) >= 4
+    if variables is not None and name == "node_refetch":
+        assert plain["data"]["node"]["id"] == variables["id"]
+    elif variables is not None:
+        assert [node["id"] for node in plain["data"]["nodes"]] == variables["ids"]
+    else:
+        connection = plain["data"]["tasks" if name.startswith("tasks") else "users"]
+        assert len(connection["edges"]) >= 4
+
+
+async def refetch_variables(client, token: str) -> dict[str, Any]:
+    """The refetch operations' variables: the global ids of the listed tasks and their owners."""
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ tasks(first: 100) { edges { node { id owner { id } } } } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    edges = (await response.json())["data"]["tasks"]["edges"]
+    ids = [edge["node"]["id"] for edge in edges]
+    ids += list(dict.fromkeys(edge["node"]["owner"]["id"] for edge in edges))
+    return {"id": ids[0], "ids": ids}
+
+
+async def test_frontend_bulk_mutation_answers_alike(real_schema, settings):
+    """UpdateTasks returns its tasks identically with and without the plain path (an input
+    without fields, so both runs see the same rows)."""
+    client, kept = real_schema
+    token = await add_rows(settings)
+    listed, _ = await answers(
+        client, kept, "{ tasks(first: 5) { edges { node { id } } } }", token=token
+    )
+    ids = [edge["node"]["id"] for edge in listed["data"]["tasks"]["edges"]]
+    query = (OPERATIONS / "update_tasks.graphql").read_text(encoding="utf-8")
+
+    plain, stock = await answers(client, kept, query, {"ids": ids, "input": {}}, token=token)
+
+    assert "errors" not in plain, plain
+    assert plain == stock
+    assert [task["id"] for task in plain["data"]["updateTasks"]] == ids
 
 
 @pytest.mark.parametrize("skip_owner", [False, True])

@@ -92,6 +92,14 @@ async def test_literal_and_absent_first(graphql, admin_token):
     assert (literal, absent) == (1 + 3 * 3, 1 + 20 * 3)
 
 
+async def test_last_multiplies_like_first(graphql, admin_token):
+    """A backward page's `last` multiplies its edges as `first` does (no way around the cost
+    by paging from the end), also on users."""
+    tasks = await cost_of(graphql, f"{{ tasks(last: 7) {{ {NODE_IDS} }} }}", token=admin_token)
+    users = await cost_of(graphql, f"{{ users(last: 4) {{ {NODE_IDS} }} }}", token=admin_token)
+    assert (tasks, users) == (1 + 7 * 3, 1 + 4 * 3)
+
+
 async def test_page_info_and_total_count_are_counted_once(graphql, admin_token):
     """Only the list below a connection is multiplied; totalCount weighs 10 (@cost)."""
     query = "{ tasks(first: 50) { totalCount pageInfo { hasNextPage endCursor } } }"
@@ -274,3 +282,26 @@ def test_cost_settings_are_validated(monkeypatch, overrides, setting):
     with pytest.raises(ConfigError) as refused:
         load_settings("test")
     assert refused.value.setting == setting
+
+
+# The frontend operations that take variables: (variables, cost). nodes_refetch counts its
+# selection once per id (13 each), node_refetch both fragments once.
+FRONTEND_COSTS_WITH_VARIABLES = {
+    "node_refetch": ({"id": "VGFzazo"}, 15),
+    "nodes_refetch": ({"ids": ["VGFzazo"] * 100}, 1 + 100 * 13),
+    "nodes_refetch_10": ({"ids": ["VGFzazo"] * 10}, 1 + 10 * 13),
+    "users_search": ({"search": "a", "first": 20}, 184),
+}
+
+
+@pytest.mark.parametrize(("name", "pinned"), FRONTEND_COSTS_WITH_VARIABLES.items())
+async def test_frontend_operations_with_variables_costs_are_pinned(
+    graphql, admin_token, name, pinned
+):
+    """Each operation taking variables costs exactly its pinned figure for those variables,
+    known before it runs (the ids here are not even valid: no resolver is reached first)."""
+    variables, cost = pinned
+    query = (OPERATIONS / f"{name.removesuffix('_10')}.graphql").read_text(encoding="utf-8")
+    body = await graphql(query, variables, headers=ASK, token=admin_token)
+    assert body["extensions"]["cost"] == cost
+    assert cost <= 5000

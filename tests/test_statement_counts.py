@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.users import Role
+from taskql import global_ids
 from tests.subscriptions import Stream, socket_session, until_listening
 from tests.task_factories import create_tasks, signed_in_user
 
@@ -124,6 +125,62 @@ async def test_user_task_counts_and_totals_are_batched(graphql, settings, sql_st
     assert len(statements) == VIEWER + 4, statements
 
 
+async def statements_with(graphql, sql_statements, query, variables, token) -> list[str]:
+    sql_statements.reset()
+    body = await graphql(query, variables, token=token)
+    assert "errors" not in body, body
+    return list(sql_statements.statements)
+
+
+async def test_node_refetch_costs_two_statements(graphql, settings, sql_statements):
+    """NodeRefetch of a task with its owner: viewer + task + owner; of a user: viewer + user."""
+    user, token = await signed_in_user(settings)
+    (task,) = await create_tasks(user, 1)
+    query = operation("node_refetch")
+
+    of_task = await statements_with(
+        graphql, sql_statements, query, {"id": global_ids.encode_task(str(task.id))}, token
+    )
+    of_user = await statements_with(
+        graphql, sql_statements, query, {"id": global_ids.encode_user(str(user.id))}, token
+    )
+
+    assert len(of_task) == VIEWER + 2, of_task
+    assert touching(of_task, "tasks") == 1
+    assert len(of_user) == VIEWER + 1, of_user
+
+
+async def test_nodes_refetch_costs_one_statement_per_type(graphql, settings, sql_statements):
+    """NodesRefetch of 10 or 100 mixed ids (tasks with owners, users): viewer + tasks + users."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    users = [(await signed_in_user(settings))[0] for _ in range(10)]
+    tasks = [task for user in users for task in await create_tasks(user, 9)]
+    ids = [global_ids.encode_task(str(task.id)) for task in tasks]
+    ids += [global_ids.encode_user(str(user.id)) for user in users]
+    query = operation("nodes_refetch")
+
+    small = await statements_with(graphql, sql_statements, query, {"ids": ids[85:95]}, token)
+    large = await statements_with(graphql, sql_statements, query, {"ids": ids}, token)
+
+    assert len(ids) == 100
+    assert len(small) == len(large) == VIEWER + 2, large
+    assert touching(large, "tasks") == 1
+
+
+async def test_users_search_costs_one_statement(graphql, settings, sql_statements):
+    """UsersSearch (search, role, isActive, a page): viewer + one users statement."""
+    _admin, token = await signed_in_user(settings, role=Role.ADMIN)
+    await add_users_with_tasks(settings, users=30, tasks_each=1)
+    query = operation("users_search")
+    variables = {"search": "example", "role": "USER", "first": 20}
+
+    statements = await statements_with(graphql, sql_statements, query, variables, token)
+    body = await graphql(query, variables, token=token)
+
+    assert len(body["data"]["users"]["edges"]) == 20
+    assert len(statements) == VIEWER + 1, statements
+
+
 async def test_task_event_delivery_costs_the_same_for_1_or_10_subscribers(
     client, graphql, settings, sql_statements
 ):
@@ -152,7 +209,9 @@ async def test_task_event_delivery_costs_the_same_for_1_or_10_subscribers(
             statements = list(sql_statements.statements)
             task_id = created["data"]["createTask"]["id"]
             assert {e["task"]["id"] for e in events} == {task_id}
-            assert {e["task"]["owner"]["id"] for e in events} == {str(owner.id)}
+            assert {e["task"]["owner"]["id"] for e in events} == {
+                global_ids.encode_user(str(owner.id))
+            }
             for stream in streams:
                 await stream.close()
         return statements

@@ -12,6 +12,7 @@ from gql.transport.exceptions import TransportQueryError
 
 from models.users import Role
 from server.app_keys import LIVE_SOCKETS
+from taskql.global_ids import encode_user
 from tests.conftest import with_overrides
 from tests.subscriptions import TASK_EVENTS, Stream, socket_session, until_listening
 from tests.task_factories import signed_in_user
@@ -64,7 +65,7 @@ async def test_owner_receives_every_kind_in_order(client, graphql, settings):
     assert {e["taskId"] for e in events} == {task_id}
     assert events[-1]["task"] is None
     # Read when delivered: the earlier events may show the task as it is later (or gone).
-    assert events[0]["actor"] == {"id": str(user.id)}
+    assert events[0]["actor"] == {"id": encode_user(str(user.id))}
     assert events[0]["occurredAt"]
 
 
@@ -80,7 +81,7 @@ async def test_users_hear_only_their_own_tasks(client, graphql, settings):
         own = await create(graphql, alice_token, "alice's")
         event = (await stream.next())["taskEvents"]
         assert event["taskId"] == own
-        assert event["task"]["owner"]["id"] == str(alice.id)
+        assert event["task"]["owner"]["id"] == encode_user(str(alice.id))
         assert await stream.nothing_within(0.3)
         await stream.close()
 
@@ -117,7 +118,10 @@ async def test_admin_hears_all_or_one_owner(client, graphql, settings):
             alices,
         ]
         event = (await only_alice.next())["taskEvents"]
-        assert (event["taskId"], event["task"]["owner"]["id"]) == (alices, str(alice.id))
+        assert (event["taskId"], event["task"]["owner"]["id"]) == (
+            alices,
+            encode_user(str(alice.id)),
+        )
         assert await only_alice.nothing_within(0.3)
         await everyone.close()
         await only_alice.close()

@@ -8,9 +8,10 @@ import pytest
 
 from models import tasks as task_models
 from models.tasks import Priority, Status
+from taskql.global_ids import encode_task
 from tests.task_factories import create_tasks, signed_in_user
 
-LIST = """query($filter: TaskFilter, $orderBy: TaskOrder, $first: Int, $after: String) {
+LIST = """query($filter: TaskFilter, $orderBy: [TaskOrder!], $first: Int, $after: String) {
   tasks(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
     totalCount
     edges { cursor node { id title } }
@@ -157,7 +158,7 @@ async def test_walking_all_pages_returns_every_task_once(graphql, crowded, field
 async def test_user_tasks_pages_by_due_date_cover_every_task_once(graphql, crowded, direction):
     """me.tasks ordered by dueAt walks dated then undated tasks once each (batched loader SQL)."""
     token, rows = crowded
-    query = """query($after: String, $order: TaskOrder) { me { tasks(first: 4, after: $after,
+    query = """query($after: String, $order: [TaskOrder!]) { me { tasks(first: 4, after: $after,
         orderBy: $order) { edges { node { title } } pageInfo { hasNextPage endCursor } } } }"""
     order = {"field": "DUE_AT", "direction": direction}
     seen, after = [], None
@@ -182,7 +183,7 @@ async def test_default_order_is_newest_first_and_default_page_size_applies(
     assert connection["pageInfo"]["hasNextPage"] is True
     newest = await task_models.Task.filter(owner_id=user.id).order_by("-created_at", "-id").first()
     assert newest is not None
-    assert connection["edges"][0]["node"]["id"] == str(newest.id)
+    assert connection["edges"][0]["node"]["id"] == encode_task(str(newest.id))
 
 
 @pytest.mark.parametrize("first", [-1, 101, 10_000])
@@ -254,7 +255,7 @@ async def test_another_users_cursor_reveals_nothing_of_theirs(graphql, viewer, s
     await create_tasks(other, 2)
     cursor = (await listing(graphql, other_token, first=1))["pageInfo"]["endCursor"]
     page = await listing(graphql, token, after=cursor)
-    own = {str(t.id) for t in await task_models.Task.filter(owner_id=user.id)}
+    own = {encode_task(str(t.id)) for t in await task_models.Task.filter(owner_id=user.id)}
     assert {edge["node"]["id"] for edge in page["edges"]} <= own
 
 

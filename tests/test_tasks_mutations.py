@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from models import tasks as task_models
+from taskql.global_ids import decode, encode_task, encode_user
 from tests.task_factories import signed_in_user
 
 FIELDS = "id title description status priority dueAt completedAt version clientMutationId"
@@ -51,7 +52,7 @@ async def test_create_applies_defaults_and_trims_the_title(graphql, viewer):
     assert (task["status"], task["priority"], task["version"]) == ("TODO", "MEDIUM", 1)
     assert task["completedAt"] is None
     assert task["createdAt"].endswith("+00:00")
-    assert task["owner"]["id"] == str(user.id)
+    assert task["owner"]["id"] == encode_user(str(user.id))
 
 
 async def test_create_stores_every_field_and_normalises_due_at_to_utc(graphql, viewer):
@@ -160,7 +161,7 @@ async def test_concurrent_creates_with_one_key_and_two_inputs(graphql, viewer):
     [task] = await task_models.Task.all()
     for title, body in zip(titles, bodies, strict=True):
         if title == task.title:
-            assert body["data"]["createTask"]["id"] == str(task.id)
+            assert body["data"]["createTask"]["id"] == encode_task(str(task.id))
         else:
             assert error_of(body) == {"code": "CONFLICT", "field": "clientMutationId"}
 
@@ -405,7 +406,7 @@ async def test_fifty_concurrent_writers_with_one_expected_version_one_wins(
     assert len(losers) == WRITERS - 1
     if operation == "deleteTask":
         assert losers == [{"code": "NOT_FOUND"}] * (WRITERS - 1)
-        assert await task_models.Task.filter(id=task["id"]).count() == 0
+        assert await task_models.Task.filter(id=row_id(task["id"])).count() == 0
     else:
         assert losers == [{"code": "CONFLICT", "currentVersion": task["version"] + 1}] * (
             WRITERS - 1
@@ -436,10 +437,10 @@ async def test_delete_with_a_stale_version_is_a_conflict_and_keeps_the_task(grap
     await graphql(UPDATE, {"id": task["id"], "input": {"title": "v2"}}, token=token)
     stale = await graphql(DELETE, {"id": task["id"], "version": 1}, token=token)
     assert error_of(stale) == {"code": "CONFLICT", "currentVersion": 2}
-    assert await task_models.Task.filter(id=task["id"]).count() == 1
+    assert await task_models.Task.filter(id=row_id(task["id"])).count() == 1
     current = await graphql(DELETE, {"id": task["id"], "version": 2}, token=token)
     assert current["data"]["deleteTask"] == task["id"]
-    assert await task_models.Task.filter(id=task["id"]).count() == 0
+    assert await task_models.Task.filter(id=row_id(task["id"])).count() == 0
 
 
 def verbs(statements: list[str]) -> list[str]:
@@ -515,3 +516,10 @@ async def test_a_malformed_due_at_names_the_field_and_the_format(graphql, viewer
         assert message.startswith("dueAt must be an ISO 8601 date-time with a timezone offset")
         assert "2026-01-31T17:00:00Z" in message
     assert await task_models.Task.all().count() == 1
+
+
+def row_id(global_id: str) -> str:
+    """The row's uuid of a global id the API returned (the tests read the table by it)."""
+    decoded = decode(global_id)
+    assert decoded is not None
+    return str(decoded[1])

@@ -7,6 +7,7 @@ import pytest
 
 from models import tasks as task_models
 from models.users import Role
+from taskql.global_ids import decode, encode_task, encode_user
 from tests.task_factories import create_tasks, signed_in_user
 
 READ = "query($id: ID!) { task(id: $id) { id title version } }"
@@ -44,13 +45,16 @@ async def people(settings):
         "a_token": a_token,
         "b_token": b_token,
         "admin_token": admin_token,
-        "a_ids": {str(t.id) for t in a_tasks},
-        "b_ids": {str(t.id) for t in b_tasks},
+        # The global ids the API hands out (and takes back).
+        "a_ids": {encode_task(str(t.id)) for t in a_tasks},
+        "b_ids": {encode_task(str(t.id)) for t in b_tasks},
     }
 
 
 async def stored(task_id: str) -> task_models.Task | None:
-    return await task_models.Task.get_or_none(id=task_id)
+    decoded = decode(task_id)
+    assert decoded is not None
+    return await task_models.Task.get_or_none(id=decoded[1])
 
 
 @pytest.mark.parametrize("operation", list(OPERATIONS))
@@ -152,4 +156,7 @@ async def test_owner_of_a_task_is_visible_to_its_reader(graphql, people):
         {"id": min(people["a_ids"])},
         token=people["admin_token"],
     )
-    assert body["data"]["task"]["owner"] == {"id": str(people["a"].id), "email": people["a"].email}
+    assert body["data"]["task"]["owner"] == {
+        "id": encode_user(str(people["a"].id)),
+        "email": people["a"].email,
+    }

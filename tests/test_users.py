@@ -10,6 +10,7 @@ import strawberry
 from models.users import Role
 from schema import Mutation, Query
 from schema.users.types import User
+from taskql.global_ids import encode_user
 from tests.factories import DEFAULT_PASSWORD, access_token_for, create_user
 
 ME = "{ me { id email displayName role isActive } }"
@@ -38,7 +39,7 @@ async def test_me_shows_the_viewer(graphql, settings):
     user = await create_user(display_name="Grace")
     body = await graphql(ME, token=access_token_for(user, settings))
     assert body["data"]["me"] == {
-        "id": str(user.id),
+        "id": encode_user(str(user.id)),
         "email": user.email,
         "displayName": "Grace",
         "role": "USER",
@@ -63,7 +64,11 @@ async def test_admin_sees_anyone_with_email(graphql, settings):
     """An admin reads any user, email included."""
     admin, other = await create_user(role=Role.ADMIN), await create_user()
     body = await graphql(USER, {"id": str(other.id)}, token=access_token_for(admin, settings))
-    assert body["data"]["user"] == {"id": str(other.id), "email": other.email, "role": "USER"}
+    assert body["data"]["user"] == {
+        "id": encode_user(str(other.id)),
+        "email": other.email,
+        "role": "USER",
+    }
 
 
 async def test_email_is_null_for_other_non_admins(make_client, settings):

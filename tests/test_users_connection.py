@@ -8,6 +8,7 @@ import pytest
 
 from models import users as user_models
 from models.users import Role
+from taskql.global_ids import encode_user
 from tests.task_factories import signed_in_user
 
 USERS = """query($first: Int, $after: String) { users(first: $first, after: $after) {
@@ -36,7 +37,7 @@ async def test_admin_walks_every_user_newest_first(graphql, settings, admin_toke
     ).update(created_at=shared)
     rows = await user_models.User.all().values("id", "created_at")
     expected = [
-        str(r["id"])
+        encode_user(str(r["id"]))
         for r in sorted(rows, key=lambda r: (r["created_at"], str(r["id"])), reverse=True)
     ]
 

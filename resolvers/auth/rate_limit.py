@@ -27,12 +27,13 @@ from models import credentials as credential_models
 from taskql import metrics
 from taskql.errors import RateLimited
 from taskql.logging import get_logger
-from taskql.settings import AuthSettings
+from taskql.settings import AccountSettings, AuthSettings
 
 log = get_logger("taskql.auth")
 
 TOO_MANY_FAILURES = "Too many failed sign-in attempts; try again later."
 TOO_MANY_REGISTRATIONS = "Too many new accounts from this address; try again later."
+TOO_MANY_RECOVERY_MAILS = "Too many requests for account mail; try again later."
 
 
 # login_failures.subject holds 400 characters; a longer one (an absurd email) is digested.
@@ -98,6 +99,20 @@ async def record_registration(*, address: str | None, auth: AuthSettings) -> Non
     """Count one registration from `address`, or refuse it with RATE_LIMITED."""
     limits = {registration_subject(address): auth.register_max_per_address}
     await _record_within(limits, auth.login_failure_window_seconds, TOO_MANY_REGISTRATIONS)
+
+
+async def record_recovery_mail(
+    *, email: str | None, user_id: uuid.UUID | None, address: str | None, accounts: AccountSettings
+) -> None:
+    """Count one request for a reset or verification mail (per email, or per signed-in user,
+    and per address), or refuse it with RATE_LIMITED. Counted whether the email has an account
+    or not, so the limit reveals nothing either."""
+    per_email = _bounded("recover-email", email) if email is not None else f"recover-user:{user_id}"
+    limits = {
+        per_email: accounts.recovery_max_per_email,
+        _bounded("recover-addr", address or "unknown"): accounts.recovery_max_per_address,
+    }
+    await _record_within(limits, accounts.recovery_window_seconds, TOO_MANY_RECOVERY_MAILS)
 
 
 async def _record_within(

@@ -66,6 +66,7 @@ async def start_session(
     await credential_models.create_session(
         session_id=session_id,
         user_id=user.id,
+        token_epoch=user.token_epoch,
         expires_at=expires_at,
         user_agent=origin.user_agent,
         client_address=origin.client_address,

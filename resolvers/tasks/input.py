@@ -7,8 +7,9 @@ this module needs no schema import at run time (tests tie the two sets of member
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from models import task_search
 from models import tasks as task_models
 from resolvers.datetimes import clean_datetime
 from resolvers.ids import parse_id
@@ -21,7 +22,7 @@ from taskql.limits import (
 )
 
 if TYPE_CHECKING:
-    from schema.tasks.input import TaskFilter
+    from schema.tasks.input import TaskFilter, UpdateTaskInput
     from schema.tasks.types import TaskPriority, TaskStatus
 
 
@@ -56,6 +57,29 @@ def clean_description(description: str | None) -> str | None:
     return description
 
 
+def clean_update(data: UpdateTaskInput) -> dict[str, Any]:
+    """The columns an UpdateTaskInput sets (column -> cleaned value), for updateTask and
+    updateTasks alike; an explicit null for a required field is refused naming it."""
+    changes: dict[str, Any] = {}
+    if data.title is not None:
+        if data.title.value is None:
+            raise ValidationFailed("title cannot be null.", field="title")
+        changes["title"] = clean_title(data.title.value)
+    if data.description is not None:
+        changes["description"] = clean_description(data.description.value)
+    if data.status is not None:
+        if data.status.value is None:
+            raise ValidationFailed("status cannot be null.", field="status")
+        changes["status"] = status_of(data.status.value)
+    if data.priority is not None:
+        if data.priority.value is None:
+            raise ValidationFailed("priority cannot be null.", field="priority")
+        changes["priority"] = priority_of(data.priority.value)
+    if data.due_at is not None:
+        changes["due_at"] = clean_datetime(data.due_at.value, field="dueAt")
+    return changes
+
+
 def clean_client_mutation_id(client_mutation_id: str | None) -> str | None:
     if client_mutation_id is not None and not (
         1 <= len(client_mutation_id) <= TASK_CLIENT_MUTATION_ID_MAX
@@ -76,6 +100,11 @@ def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:
             f"titleContains must have at most {TASK_SEARCH_MAX} characters.",
             field="filter.titleContains",
         )
+    search = filter_.search
+    if search is not None and len(search) > TASK_SEARCH_MAX:
+        raise ValidationFailed(
+            f"search must have at most {TASK_SEARCH_MAX} characters.", field="filter.search"
+        )
     owner_id = None
     if filter_.owner_id is not None:
         owner_id = parse_id(filter_.owner_id, field="filter.ownerId", what="user")
@@ -88,4 +117,5 @@ def clean_filter(filter_: TaskFilter | None) -> task_models.TaskFilterSpec:
         overdue=filter_.overdue,
         title_contains=text or None,
         owner_id=owner_id,
+        search=None if search is None else task_search.search_words(search),
     )

@@ -15,12 +15,14 @@ from resolvers.tasks.input import (
     clean_client_mutation_id,
     clean_description,
     clean_title,
+    clean_update,
     parse_task_id,
     priority_of,
     status_of,
 )
 from resolvers.tasks.queries import OwnedTask, owned_task
-from taskql.errors import Conflict, NotFound, ValidationFailed
+from taskql.errors import Conflict, NotFound
+from taskql.global_ids import encode_task
 
 if TYPE_CHECKING:
     from resolvers.context import Info
@@ -58,24 +60,7 @@ async def create_task(info: Info, data: CreateTaskInput) -> OwnedTask:
 async def update_task(
     info: Info, task_id: str, data: UpdateTaskInput, expected_version: int | None
 ) -> OwnedTask:
-    changes: dict[str, Any] = {}
-    if data.title is not None:
-        if data.title.value is None:
-            raise ValidationFailed("title cannot be null.", field="title")
-        changes["title"] = clean_title(data.title.value)
-    if data.description is not None:
-        changes["description"] = clean_description(data.description.value)
-    if data.status is not None:
-        if data.status.value is None:
-            raise ValidationFailed("status cannot be null.", field="status")
-        changes["status"] = status_of(data.status.value)
-    if data.priority is not None:
-        if data.priority.value is None:
-            raise ValidationFailed("priority cannot be null.", field="priority")
-        changes["priority"] = priority_of(data.priority.value)
-    if data.due_at is not None:
-        changes["due_at"] = clean_datetime(data.due_at.value, field="dueAt")
-    return await _update(info, task_id, changes, expected_version)
+    return await _update(info, task_id, clean_update(data), expected_version)
 
 
 async def set_task_status(
@@ -85,10 +70,11 @@ async def set_task_status(
 
 
 async def delete_task(info: Info, task_id: str, expected_version: int | None) -> strawberry.ID:
+    row_id = parse_task_id(task_id)
     try:
         row = await task_writes.delete_task(
             owner_scope=task_owner_scope(info.context.viewer),
-            task_id=parse_task_id(task_id),
+            task_id=row_id,
             expected_version=expected_version,
         )
     except task_writes.TaskNotFoundError:
@@ -96,7 +82,7 @@ async def delete_task(info: Info, task_id: str, expected_version: int | None) ->
     except task_writes.VersionConflictError as conflict:
         raise _conflict(conflict) from None
     await events.publish_task_events(info.context, [events.deleted(info.context, row)])
-    return strawberry.ID(task_id)
+    return strawberry.ID(encode_task(str(row_id)))  # the global id, whichever form came in
 
 
 async def _update(

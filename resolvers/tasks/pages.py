@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -14,14 +15,15 @@ from resolvers.pagination import (
     decode_cursor,
     encode_cursor,
     invalid_cursor,
+    page_args,
     page_of,
-    page_size,
 )
 from resolvers.tasks.input import clean_filter
+from taskql.errors import ValidationFailed
 from taskql.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from schema.tasks.input import TaskFilter, TaskOrder
 
@@ -59,38 +61,40 @@ def page_request(
     wanted: frozenset[str],
     *,
     filter_: TaskFilter | None,
-    order_by: TaskOrder | None,
+    order_by: Sequence[TaskOrder] | None,
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> tuple[task_models.TaskPage, int]:
     """The page to read (one look-ahead row more than shown) and how many rows to show.
 
     `wanted` (the field names selected below the connection) decides the columns read.
     """
-    shown = page_size(first, settings)
-    if order_by is None:
-        sort, descending = DEFAULT_SORT, DEFAULT_DESCENDING
-    else:
-        sort = task_models.TaskSort[order_by.field.value]
-        descending = order_by.direction.value == "DESC"
-    keyset = None
-    if after is not None:
-        keyset = _keyset(decode_cursor(settings, _cursor_kind(sort, descending), after), sort)
-    page = task_models.TaskPage(
-        filters=clean_filter(filter_),
-        sort=sort,
-        descending=descending,
-        after=keyset,
-        limit=shown + 1,
-        columns=frozenset(OPTIONAL_COLUMNS[name] for name in wanted if name in OPTIONAL_COLUMNS),
+    args = page_args(settings, first=first, after=after, last=last, before=before)
+    filters = clean_filter(filter_)
+    order = _order(order_by, filters)
+    kind = _cursor_kind(order, filters)
+    return (
+        task_models.TaskPage(
+            filters=filters,
+            order=order,
+            after=_keyset(settings, kind, order, args.after, "after"),
+            before=_keyset(settings, kind, order, args.before, "before"),
+            backward=args.backward,
+            limit=args.shown + 1,
+            columns=frozenset(
+                OPTIONAL_COLUMNS[name] for name in wanted if name in OPTIONAL_COLUMNS
+            ),
+        ),
+        args.shown,
     )
-    return page, shown
 
 
 def task_page(
     settings: Settings,
     wanted: frozenset[str],
-    rows: list[task_models.TaskRow],
+    rows: task_models.TaskRows,
     *,
     page: task_models.TaskPage,
     shown: int,
@@ -98,43 +102,102 @@ def task_page(
     owners: Mapping[str, Row | None] | None,
 ) -> RowPage:
     """The RowPage of a task page read with `page` (`rows` with the look-ahead row)."""
-    cursor = partial(_cursor, settings, _cursor_kind(page.sort, page.descending), page.sort)
+    kind = _cursor_kind(page.order, page.filters)
     return page_of(
-        rows,
+        rows.rows,
         shown,
         wanted,
-        cursor=cursor,
-        after_given=page.after is not None,
+        cursor=partial(_cursor, settings, kind, tuple(key.sort.value for key in page.order)),
+        backward=page.backward,
+        beyond_cursor=rows.beyond_cursor,
         count=count,
         owners=owners,
     )
 
 
+def _order(
+    order_by: Sequence[TaskOrder] | None, filters: task_models.TaskFilterSpec
+) -> tuple[task_models.TaskOrderKey, ...]:
+    if not order_by:
+        return (task_models.TaskOrderKey(DEFAULT_SORT, DEFAULT_DESCENDING),)
+    keys = tuple(
+        task_models.TaskOrderKey(
+            task_models.TaskSort[order.field.value], order.direction.value == "DESC"
+        )
+        for order in order_by
+    )
+    if len({key.sort for key in keys}) != len(keys):
+        raise ValidationFailed("orderBy names a field more than once.", field="orderBy")
+    relevance = any(key.sort is task_models.TaskSort.RELEVANCE for key in keys)
+    if relevance and filters.search is None:
+        raise ValidationFailed("Ordering by RELEVANCE needs filter.search.", field="orderBy")
+    return keys
+
+
 def _cursor(
-    settings: Settings, kind: str, sort: task_models.TaskSort, row: task_models.TaskRow
+    settings: Settings, kind: str, columns: tuple[str, ...], row: task_models.TaskRow
 ) -> str:
-    value = row[sort.value]
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    return encode_cursor(settings, kind, [value, row["id"]])
+    values = []
+    for column in columns:
+        value = row[column]
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    values.append(row["id"])
+    return encode_cursor(settings, kind, values)
 
 
-def _cursor_kind(sort: task_models.TaskSort, descending: bool) -> str:
-    return f"tasks:{sort.value}:{'desc' if descending else 'asc'}"
+def _cursor_kind(
+    order: tuple[task_models.TaskOrderKey, ...], filters: task_models.TaskFilterSpec
+) -> str:
+    """What a cursor is bound to: the whole ordering, and for a ranked one the search words
+    (a rank means nothing under other words)."""
+    keys = ",".join(f"{key.sort.value}:{'desc' if key.descending else 'asc'}" for key in order)
+    kind = f"tasks:{keys}"
+    if any(key.sort is task_models.TaskSort.RELEVANCE for key in order):
+        words = (filters.search or "").encode()
+        kind += f":{hashlib.sha256(words).hexdigest()[:16]}"
+    return kind
 
 
-def _keyset(values: list[Any], sort: task_models.TaskSort) -> task_models.TaskKeyset:
-    invalid = invalid_cursor()
-    if len(values) != 2 or not isinstance(values[1], str):  # noqa: PLR2004 - [value, id]
+def _keyset(
+    settings: Settings,
+    kind: str,
+    order: tuple[task_models.TaskOrderKey, ...],
+    cursor: str | None,
+    field: str,
+) -> task_models.TaskKeyset | None:
+    if cursor is None:
+        return None
+    values = decode_cursor(settings, kind, cursor, field=field)
+    invalid = invalid_cursor(field)
+    if len(values) != len(order) + 1 or not isinstance(values[-1], str):
         raise invalid
-    value, task_id = values
-    if sort is task_models.TaskSort.PRIORITY:
-        if not isinstance(value, int):
+    return task_models.TaskKeyset(
+        values=tuple(
+            _key_value(key.sort, value, invalid) for key, value in zip(order, values, strict=False)
+        ),
+        id=values[-1],
+    )
+
+
+def _key_value(
+    sort: task_models.TaskSort, value: Any, invalid: ValidationFailed
+) -> datetime | int | float | str | None:
+    Sort = task_models.TaskSort  # noqa: N806 - an alias of the enum
+    if sort is Sort.PRIORITY:
+        if isinstance(value, bool) or not isinstance(value, int):
             raise invalid
-        return task_models.TaskKeyset(value=value, id=task_id)
-    if value is None and sort is task_models.TaskSort.DUE_AT:
-        return task_models.TaskKeyset(value=None, id=task_id)
+        return value
+    if sort is Sort.RELEVANCE:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise invalid
+        return float(value)
+    if sort in (Sort.TITLE, Sort.STATUS):
+        if not isinstance(value, str):
+            raise invalid
+        return value
+    if value is None and sort in task_models.NULLABLE_SORTS:
+        return None
     try:
-        return task_models.TaskKeyset(value=datetime.fromisoformat(value), id=task_id)
+        return datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise invalid from None

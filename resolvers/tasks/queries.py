@@ -63,22 +63,31 @@ async def tasks(
     info: Info,
     *,
     filter_: TaskFilter | None,
-    order_by: TaskOrder | None,
+    order_by: list[TaskOrder] | None,
     first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> RowPage:
     context = info.context
     scope = task_owner_scope(context.viewer)
     wanted = selected_names(info)
     page, shown = page_request(
-        context.settings, wanted, filter_=filter_, order_by=order_by, first=first, after=after
+        context.settings,
+        wanted,
+        filter_=filter_,
+        order_by=order_by,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
     rows = await task_models.list_tasks(owner_scope=scope, page=page)
 
     async def count() -> int:
         return await task_models.count_tasks(owner_scope=scope, filters=page.filters)
 
-    owners = await owner_rows(context.loaders, wanted, rows[:shown])
+    owners = await owner_rows(context.loaders, wanted, rows.rows[:shown])
     return task_page(
         context.settings, wanted, rows, page=page, shown=shown, count=count, owners=owners
     )
@@ -89,20 +98,29 @@ async def user_tasks(
     owner_id: str,
     *,
     filter_: TaskFilter | None,
-    order_by: TaskOrder | None,
+    order_by: list[TaskOrder] | None,
     first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> RowPage:
     """User.tasks when the parent did not preload it: batched across the users of the response
     by the tasks_by_owner loader."""
     context = info.context
     wanted = selected_names(info)
     page, shown = page_request(
-        context.settings, wanted, filter_=filter_, order_by=order_by, first=first, after=after
+        context.settings,
+        wanted,
+        filter_=filter_,
+        order_by=order_by,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
     loaders = context.loaders
     rows = await loaders.tasks_by_owner.load((owner_id, page))
-    owners = await owner_rows(loaders, wanted, rows[:shown])
+    owners = await owner_rows(loaders, wanted, rows.rows[:shown])
     count = _owner_count(loaders, owner_id, page)
     return task_page(
         context.settings, wanted, rows, page=page, shown=shown, count=count, owners=owners
@@ -137,16 +155,18 @@ async def user_task_pages(
                 order_by=arguments.get("order_by"),
                 first=arguments.get("first"),
                 after=arguments.get("after"),
+                last=arguments.get("last"),
+                before=arguments.get("before"),
             )
         except ValidationFailed:
             continue
         grouped = await task_models.list_tasks_for_owners(
             owner_scope=scope, owner_ids=owner_ids, page=page
         )
-        rows_by_owner = {owner_id: grouped.get(owner_id, []) for owner_id in owner_ids}
+        rows_by_owner = {owner_id: grouped.get(owner_id, _NO_ROWS) for owner_id in owner_ids}
         # One owner batch for the rows of every user.
         owners = await owner_rows(
-            loaders, wanted, [row for rows in rows_by_owner.values() for row in rows[:shown]]
+            loaders, wanted, [row for rows in rows_by_owner.values() for row in rows.rows[:shown]]
         )
         pages = {
             owner_id: task_page(
@@ -162,6 +182,10 @@ async def user_task_pages(
         }
         found[nested.response_key] = PagesByOwner(pages=pages, owners=owners)
     return found
+
+
+# An owner without a row on the page (read-only: page_of copies before reversing).
+_NO_ROWS = task_models.TaskRows(rows=[], beyond_cursor=False)
 
 
 def _owner_count(

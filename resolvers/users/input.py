@@ -8,7 +8,13 @@ import uuid
 from models import users as user_models
 from resolvers.ids import parse_id
 from taskql.errors import ValidationFailed
-from taskql.limits import PASSWORD_MAX, PASSWORD_MIN, USER_DISPLAY_NAME_MAX, USER_EMAIL_MAX
+from taskql.limits import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USER_DISPLAY_NAME_MAX,
+    USER_EMAIL_MAX,
+    USER_SEARCH_MAX,
+)
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is not checked.
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
@@ -42,3 +48,18 @@ def clean_display_name(display_name: str, *, field: str = "displayName") -> str:
 
 def parse_user_id(value: str, *, field: str = "id") -> uuid.UUID:
     return parse_id(value, field=field, what="user")
+
+
+def clean_user_filter(
+    *, search: str | None, role: str | None, is_active: bool | None
+) -> user_models.UserFilterSpec:
+    """users(filter:): `role` is the GraphQL enum's value (the model's, a test ties them)."""
+    if search is not None and len(search) > USER_SEARCH_MAX:
+        raise ValidationFailed(
+            f"search must have at most {USER_SEARCH_MAX} characters.", field="filter.search"
+        )
+    return user_models.UserFilterSpec(
+        search=search or None,
+        role=user_models.Role(role) if role is not None else None,
+        is_active=is_active,
+    )

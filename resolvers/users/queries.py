@@ -4,20 +4,22 @@ read ahead for the whole page)."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import TYPE_CHECKING
 
 from models import users as user_models
-from resolvers.pagination import page_size
+from resolvers.pagination import page_args
 from resolvers.selection import selected_names
 from resolvers.tasks.queries import user_task_pages
-from resolvers.users.input import parse_user_id
-from resolvers.users.pages import keyset_of, user_page
+from resolvers.users import pages as user_pages
+from resolvers.users.input import clean_user_filter, parse_user_id
 from taskql.errors import NotFound
 
 if TYPE_CHECKING:
     from resolvers.context import Info
     from resolvers.pagination import RowPage
     from resolvers.tasks.pages import PagesByOwner
+    from schema.users.input import UserFilter, UserOrder
 
 
 async def me(info: Info) -> user_models.User:
@@ -33,19 +35,47 @@ async def user(info: Info, user_id: str) -> user_models.User:
 
 
 async def users(
-    info: Info, *, first: int | None, after: str | None
+    info: Info,
+    *,
+    filter_: UserFilter | None = None,
+    order_by: UserOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> tuple[RowPage, dict[str | int, PagesByOwner]]:
     """A page of users, and their tasks by User.tasks response key where the operation's
     arguments could be read ahead (the rest User.tasks loads itself)."""
     settings = info.context.settings
-    shown = page_size(first, settings)
-    keyset = keyset_of(settings, after)
-    rows = await user_models.list_page(after=keyset, limit=shown + 1)
-    page = user_page(
-        settings, selected_names(info), rows, shown=shown, after_given=keyset is not None
+    args = page_args(settings, first=first, after=after, last=last, before=before)
+    filters = (
+        user_models.NO_USER_FILTER
+        if filter_ is None
+        else clean_user_filter(
+            search=filter_.search,
+            role=None if filter_.role is None else filter_.role.value,
+            is_active=filter_.is_active,
+        )
     )
-    owner_ids = [str(row["id"]) for row in page.rows]
-    return page, await user_task_pages(info, owner_ids, path=("edges", "node"))
+    page = user_pages.page_request(
+        settings,
+        args,
+        sort=None if order_by is None else order_by.field.value,
+        descending=None if order_by is None else order_by.direction.value == "DESC",
+        filters=filters,
+    )
+    rows, beyond = await user_models.list_page(page=page)
+    result = user_pages.user_page(
+        settings,
+        selected_names(info),
+        rows,
+        page=page,
+        shown=args.shown,
+        beyond_cursor=beyond,
+        count=partial(user_models.count_users, filters=filters),
+    )
+    owner_ids = [str(row["id"]) for row in result.rows]
+    return result, await user_task_pages(info, owner_ids, path=("edges", "node"))
 
 
 def viewer_id(info: Info) -> uuid.UUID:

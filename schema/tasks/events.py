@@ -17,6 +17,7 @@ from schema.tasks.queries import task_of
 from schema.tasks.types import Task, TaskPriority, TaskStatus
 from taskql.events.hub import Delivery
 from taskql.events.transport import TaskEventKind as StoredKind
+from taskql.global_ids import encode_task
 from taskql.limits import TASK_EVENT_FILTER_IDS_MAX
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class TaskEvent:
         event = delivery.event
         return cls(
             kind=_KINDS[event.kind],
-            task_id=strawberry.ID(event.task_id),
+            task_id=strawberry.ID(encode_task(event.task_id)),  # the global id, as Task.id
             version=event.version,
             occurred_at=event.occurred_at,
             delivery=delivery,

@@ -8,7 +8,12 @@ import strawberry
 
 from schema.pagination import OrderDirection
 from schema.tasks.types import TaskOrderField, TaskPriority, TaskStatus
-from taskql.limits import TASK_CLIENT_MUTATION_ID_MAX, TASK_DESCRIPTION_MAX, TASK_TITLE_MAX
+from taskql.limits import (
+    TASK_CLIENT_MUTATION_ID_MAX,
+    TASK_DESCRIPTION_MAX,
+    TASK_SEARCH_MAX,
+    TASK_TITLE_MAX,
+)
 from taskql.string_inputs import text_rule
 
 
@@ -36,9 +41,19 @@ class TaskFilter:
     owner_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only this user's tasks (admins; others see only their own)."
     )
+    search: str | None = strawberry.field(
+        default=None,
+        description=f"Words the title or description holds, each as the start of a word, "
+        f"ignoring case (up to {TASK_SEARCH_MAX} characters; punctuation only separates "
+        "words; a text without any word matches nothing). Served by a full-text index; order "
+        "by RELEVANCE to rank the matches.",
+    )
 
 
-@strawberry.input(description="Sort order of a task list.")
+@strawberry.input(
+    description="One key of a task list's order; orderBy takes a list of them, most "
+    "significant first (a single object is a list of one)."
+)
 class TaskOrder:
     field: TaskOrderField = TaskOrderField.CREATED_AT
     direction: OrderDirection = OrderDirection.DESC

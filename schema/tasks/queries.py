@@ -29,20 +29,25 @@ class TaskQuery:
         return task_of(await task_queries.task(info, id), info.context.viewer)
 
     @strawberry.field(
-        description="Your tasks (every user's for an admin), a page at a time. `first` is "
-        "0 to graphql.page_size_max (100 unless configured; more is VALIDATION_ERROR), "
-        "graphql.page_size_default (20) when omitted; `after` takes a cursor of this list in "
-        "the same order.",
+        description="Your tasks (every user's for an admin), a page at a time. `first` "
+        "(or `last`) is 0 to graphql.page_size_max (100 unless configured; more is "
+        "VALIDATION_ERROR), graphql.page_size_default (20) when omitted; `after` and `before` "
+        "take cursors of this list in the same order and search. `first`/`after` page "
+        "forward, `last`/`before` backward; first and last together are VALIDATION_ERROR. "
+        "orderBy: keys most significant first, the id breaking ties (createdAt DESC when "
+        "omitted).",
         extensions=requires(IsAuthenticated()),
         directives=[PAGE],
     )
-    async def tasks(
+    async def tasks(  # noqa: PLR0917 - GraphQL arguments
         self,
         info: Info,
         filter: TaskFilter | None = strawberry.UNSET,
-        order_by: TaskOrder | None = strawberry.UNSET,
+        order_by: list[TaskOrder] | None = strawberry.UNSET,
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> TaskConnection:
         page = await task_queries.tasks(
             info,
@@ -50,6 +55,8 @@ class TaskQuery:
             order_by=given(order_by),
             first=given(first),
             after=given(after),
+            last=given(last),
+            before=given(before),
         )
         return TaskConnection.from_page(page, User.index(page.owners, info.context.viewer))
 

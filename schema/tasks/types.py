@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from models import task_values
+from schema.nodes.interface import Node
+from taskql.global_ids import encode_task
 
 if TYPE_CHECKING:
     from schema.users.types import User
@@ -40,13 +42,24 @@ class TaskPriority(Enum):
 class TaskOrderField(Enum):
     CREATED_AT = "CREATED_AT"
     UPDATED_AT = "UPDATED_AT"
-    DUE_AT = "DUE_AT"
+    DUE_AT = strawberry.enum_value("DUE_AT", description="Tasks without a due date come last.")
     PRIORITY = "PRIORITY"
+    TITLE = "TITLE"
+    STATUS = strawberry.enum_value(
+        "STATUS", description="By the status name: CANCELLED, DONE, IN_PROGRESS, TODO."
+    )
+    RELEVANCE = strawberry.enum_value(
+        "RELEVANCE",
+        description="How well a task matches filter.search (DESC: best first); only with a "
+        "search, VALIDATION_ERROR otherwise.",
+    )
 
 
 @strawberry.type(description="A unit of work owned by one user.")
-class Task:
-    id: strawberry.ID
+class Task(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay): opaque; pass it to node(id:) or any task id argument."
+    )
     title: str
     description: str | None
     status: TaskStatus
@@ -79,6 +92,7 @@ class Task:
         values = task.__dict__
         values.update(_UNREAD_COLUMNS)
         values.update(row)  # the row's keys are Task attribute names (task_values.TaskRow)
+        values["id"] = encode_task(row["id"])
         status = row.get("status")
         if status is not None:
             values["status"] = _STATUS_OUT[status]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import strawberry
 
+from schema.cost import Cost
 from schema.pagination import PageInfo, page_info
 from schema.tasks.connection import TaskConnection
 from schema.users.types import User
@@ -26,6 +28,16 @@ class UserEdge:
 class UserConnection:
     edges: list[UserEdge]
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]] | None]
+
+    @strawberry.field(
+        description="Users over all pages; costs one COUNT when selected.",
+        directives=[Cost(weight=10)],
+    )
+    async def total_count(self) -> int:
+        if self.count is None:  # every users page carries its count (resolvers.users)
+            raise TypeError("a users page without its count")
+        return await self.count()
 
     @classmethod
     def from_page(
@@ -41,5 +53,5 @@ class UserConnection:
             owners = User.index(pages.owners, viewer)  # one User per owner for all the pages
             for edge in edges:
                 node = edge.node
-                node.task_pages[key] = TaskConnection.from_page(pages.pages[node.id], owners)
-        return cls(edges=edges, page_info=page_info(page))
+                node.task_pages[key] = TaskConnection.from_page(pages.pages[node.pk], owners)
+        return cls(edges=edges, page_info=page_info(page), count=page.count)

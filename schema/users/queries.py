@@ -10,6 +10,7 @@ from schema.cost import PAGE
 from schema.pagination import given
 from schema.permissions import IsAdmin, IsAuthenticated, requires
 from schema.users.connection import UserConnection
+from schema.users.input import UserFilter, UserOrder
 from schema.users.types import User
 
 
@@ -27,12 +28,29 @@ class UserQuery:
         return User.from_row(await user_queries.user(info, id), info.context.viewer)
 
     @strawberry.field(
-        description="Admin only: every user, newest first (createdAt, then id, descending).",
+        description="Admin only: every user (or those matching `filter`), a page at a time, "
+        "newest first unless orderBy says otherwise (the id breaks ties). Paging as "
+        "Query.tasks: `first`/`after` forward, `last`/`before` backward.",
         extensions=requires(IsAuthenticated(), IsAdmin()),
         directives=[PAGE],
     )
-    async def users(
-        self, info: Info, first: int | None = strawberry.UNSET, after: str | None = strawberry.UNSET
+    async def users(  # noqa: PLR0917 - GraphQL arguments
+        self,
+        info: Info,
+        filter: UserFilter | None = strawberry.UNSET,  # noqa: A002 - the GraphQL name
+        order_by: UserOrder | None = strawberry.UNSET,
+        first: int | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> UserConnection:
-        page, task_pages = await user_queries.users(info, first=given(first), after=given(after))
+        page, task_pages = await user_queries.users(
+            info,
+            filter_=given(filter),
+            order_by=given(order_by),
+            first=given(first),
+            after=given(after),
+            last=given(last),
+            before=given(before),
+        )
         return UserConnection.from_page(page, task_pages, info.context.viewer)

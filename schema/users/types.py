@@ -13,11 +13,13 @@ import strawberry
 from resolvers.context import Info
 from resolvers.tasks import queries as task_queries
 from schema.cost import PAGE, Cost
+from schema.nodes.interface import Node
 from schema.pagination import given
 from schema.permissions import may_read_email
 from schema.tasks.connection import TaskConnection
 from schema.tasks.input import TaskFilter, TaskOrder
 from schema.tasks.types import TaskCounts
+from taskql.global_ids import encode_user
 
 if TYPE_CHECKING:
     from models import users as user_models
@@ -32,8 +34,12 @@ class Role(Enum):
 
 
 @strawberry.type(description="Someone who signs in and owns tasks.")
-class User:
-    id: strawberry.ID = strawberry.field(description="Stable, time-ordered id (a UUIDv7).")
+class User(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Global id (Relay): opaque; pass it to node(id:) or any user id argument."
+    )
+    # The row's uuid text: what loaders and task pages are keyed by.
+    pk: strawberry.Private[str]
     display_name: str = strawberry.field(description="The name shown to people.")
     role: Role = strawberry.field(description="USER or ADMIN.")
     is_active: bool = strawberry.field(description="False once an admin deactivated the user.")
@@ -47,6 +53,12 @@ class User:
             "null for everyone else."
         )
     )
+    email_verified: bool | None = strawberry.field(
+        description=(
+            "Whether the user confirmed their email (verifyEmail, or a password reset). "
+            "Visible, like email, only to the user themself and to admins."
+        )
+    )
     # User.tasks answers by response key (info.path.key), filled by a parent that loaded
     # them for a whole list of users (UserConnection.from_page, from the pages of
     # resolvers.tasks.queries.user_task_pages).
@@ -57,13 +69,15 @@ class User:
         "your own tasks unless you are an admin.",
         directives=[PAGE],
     )
-    def tasks(
+    def tasks(  # noqa: PLR0917 - GraphQL arguments
         self,
         info: Info,
         filter: TaskFilter | None = strawberry.UNSET,  # noqa: A002 - the GraphQL argument name
-        order_by: TaskOrder | None = strawberry.UNSET,
+        order_by: list[TaskOrder] | None = strawberry.UNSET,
         first: int | None = strawberry.UNSET,
         after: str | None = strawberry.UNSET,
+        last: int | None = strawberry.UNSET,
+        before: str | None = strawberry.UNSET,
     ) -> TaskConnection:
         preloaded = self.task_pages.get(info.path.key)
         if preloaded is not None:
@@ -72,11 +86,13 @@ class User:
         # returns; an async resolver would cost a coroutine to every preloaded user too.
         loading = task_queries.user_tasks(
             info,
-            self.id,
+            self.pk,
             filter_=given(filter),
             order_by=given(order_by),
             first=given(first),
             after=given(after),
+            last=given(last),
+            before=given(before),
         )
         return cast("TaskConnection", _connection_later(loading, info.context.viewer))
 
@@ -86,7 +102,7 @@ class User:
         directives=[Cost(weight=5)],
     )
     async def task_counts(self, info: Info) -> TaskCounts:
-        return TaskCounts.from_statuses(await task_queries.user_task_counts(info, self.id))
+        return TaskCounts.from_statuses(await task_queries.user_task_counts(info, self.pk))
 
     @classmethod
     def from_row(cls, row: user_models.User, viewer: Viewer, *, reveal_email: bool = False) -> User:
@@ -103,14 +119,19 @@ class User:
         """From a lean row dict (lists, dataloaders): the hot path, a few dict lookups."""
         user_id = values["id"]
         pk = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id)  # for the rule
+        text = str(user_id)
         return cls(
-            id=strawberry.ID(str(user_id)),
+            id=strawberry.ID(encode_user(text)),
+            pk=text,
             display_name=values["display_name"],
             role=_ROLES[values["role"]],
             is_active=values["is_active"],
             created_at=values["created_at"],
             updated_at=values["updated_at"],
             email=values["email"] if may_read_email(viewer, pk) else None,
+            email_verified=(
+                values["email_verified_at"] is not None if may_read_email(viewer, pk) else None
+            ),
             task_pages={},
         )
 
@@ -132,7 +153,16 @@ async def _connection_later(loading: Awaitable[RowPage], viewer: Viewer) -> Task
     return TaskConnection.from_page(page, User.index(page.owners, viewer))
 
 
-_COLUMNS = ("id", "email", "display_name", "role", "is_active", "created_at", "updated_at")
+_COLUMNS = (
+    "id",
+    "email",
+    "display_name",
+    "role",
+    "is_active",
+    "created_at",
+    "updated_at",
+    "email_verified_at",
+)
 # Stored role -> GraphQL enum. The model's role is a StrEnum, so its members hash and compare
 # like their text: one dict serves rows from the ORM and raw rows alike.
 _ROLES = {role.value: role for role in Role}
