@@ -199,6 +199,7 @@ def _check_relations(settings: Settings) -> None:
     _check_database(settings)
     _check_metrics(settings)
     _check_cost_budget(settings)
+    _check_events(settings)
     wait = settings.auth.password_work_max_wait_seconds
     if not 0 <= wait < settings.server.request_timeout_seconds:
         raise ConfigError(
@@ -326,6 +327,22 @@ def _events(events: dict[str, Any]) -> EventsSettings:
         # It is spelled into LISTEN/NOTIFY statements: an identifier, never quoted text.
         raise ConfigError("events.channel", "must be letters, digits and _ (at most 63)")
     return EventsSettings(backend=backend, redis_url=redis_url, channel=channel)
+
+
+def _check_events(settings: Settings) -> None:
+    backend = settings.events.backend
+    sqlite = settings.database.dialect == "sqlite"
+    if backend == "postgres" and sqlite:
+        raise ConfigError("events.backend", "postgres needs a PostgreSQL database.url")
+    one_process = sqlite and settings.server.workers == 1
+    if (backend == "memory" or (backend == "auto" and sqlite)) and not one_process:
+        # Each process would hear only its own writes: a subscriber would silently miss the
+        # rest. (auto on PostgreSQL is postgres, shared by every instance.)
+        raise ConfigError(
+            "events.backend",
+            "memory (auto on SQLite) serves only SQLite with one worker; "
+            "use postgres or redis so every instance hears every event",
+        )
 
 
 def _subscriptions(values: dict[str, Any]) -> SubscriptionsSettings:
