@@ -2,12 +2,13 @@
 per-field machinery.
 
 What is compiled. A query operation whose every selection the compiler knows: the root
-lists `tasks` and `users` (arguments `filter`, `orderBy`, `first`, `after` as the resolvers
-take them, literal or from variables), their connections (`edges`, `cursor`, `node`,
-`pageInfo`), every plain field of Task and User (`id` as the Relay global id, made by
-taskql.global_ids' encode_task/encode_user as the types make it), `Task.owner`, `User.tasks`
-below the users list, and `__typename` anywhere; through aliases, named and inline fragments and
-`@skip`/`@include` (literal or with variables). A plan knows, per response key, which read
+lists `tasks` (arguments `filter`, `orderBy`, `first`, `after`, `last`, `before`) and `users`
+(the same but `filter`), as the resolvers take them, literal or from variables; their
+connections (`edges`, `cursor`, `node`, `pageInfo`), every plain field of Task and User
+(`id` as the Relay global id, made by taskql.global_ids' encode_task/encode_user as the
+types make it), `Task.owner`, `User.tasks` below the users list, and `__typename` anywhere;
+through aliases, named and inline fragments and `@skip`/`@include` (literal or with
+variables). A plan knows, per response key, which read
 feeds it and how its value is made; it is built once per (document, operation name, values
 of the variables that @skip/@include read) and kept in a bounded LRU (plan_cache.py).
 
