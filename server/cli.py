@@ -12,7 +12,13 @@ import orjson
 
 from taskql.logging import configure_logging, get_logger
 from taskql.paths import project_root
-from taskql.settings import DEVELOPMENT_SECRET_FILE, ConfigError, Settings, load_settings
+from taskql.settings import (
+    DEVELOPMENT_SECRET_FILE,
+    ConfigError,
+    Settings,
+    check_relations,
+    load_settings,
+)
 
 SCHEMA_FILE = project_root() / "schema" / "schema.graphql"
 OPERATIONS_DIR = project_root() / "operations"
@@ -169,7 +175,11 @@ def _apply_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
         return settings
     if overrides.get("workers", 1) < 1:
         raise ConfigError("server.workers", "must be at least 1")
-    return dataclasses.replace(settings, server=dataclasses.replace(settings.server, **overrides))
+    server = dataclasses.replace(settings.server, **overrides)
+    overridden = dataclasses.replace(settings, server=server)
+    # Several workers may break a rule one kept (an in-process event bus or cost budget).
+    check_relations(overridden)
+    return overridden
 
 
 def _serve(settings: Settings, _: argparse.Namespace) -> int:

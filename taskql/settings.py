@@ -64,6 +64,7 @@ __all__ = [
     "Settings",
     "SubscriptionsSettings",
     "TracingSettings",
+    "check_relations",
     "load_settings",
 ]
 
@@ -180,6 +181,12 @@ def _build(env: str, raw: Any) -> Settings:
     )
     _check_relations(settings)
     return settings
+
+
+def check_relations(settings: Settings) -> None:
+    """The rules that tie settings together; run again after command-line overrides (e.g.
+    `serve --workers 2`), which can break a rule the loaded settings kept."""
+    _check_relations(settings)
 
 
 def _check_relations(settings: Settings) -> None:

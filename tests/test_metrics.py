@@ -13,6 +13,7 @@ import signal
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -361,6 +362,11 @@ def test_one_scrape_sees_every_worker(tmp_path: Path):
         TASKQL_DATABASE__URL=f"sqlite://{tmp_path}/workers.sqlite3",
         TASKQL_DATABASE__MIGRATE_ON_START="true",
         TASKQL_METRICS__PORT=str(metrics_port),
+        # Two processes share task events only through Redis (start-up refuses the
+        # in-process bus for them).
+        TASKQL_EVENTS__BACKEND="redis",
+        TASKQL_EVENTS__REDIS_URL="redis://127.0.0.1:6379/0",
+        TASKQL_EVENTS__CHANNEL=f"taskql_test_{uuid.uuid4().hex}",
         TMPDIR=str(tmp_path),
     )
     requests = 40

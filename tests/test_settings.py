@@ -57,6 +57,17 @@ def test_invalid_production_settings_stop_serve_with_status_2(overrides, setting
         assert secret not in result.stderr
 
 
+def test_workers_given_on_the_command_line_are_validated_like_the_setting():
+    """`serve --workers 2` over SQLite with the in-process event bus (events.backend auto)
+    would let one worker's subscribers miss the other's writes: refused like the setting."""
+    result = run_taskql("serve", "--workers", "2", env=taskql_env(**PRODUCTION))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "events.backend" in lines[0]
+    assert "serving" not in result.stdout
+
+
 def test_check_config_prints_effective_settings_redacted():
     """check-config shows env-var overrides and masks the secret and the database password."""
     env = taskql_env(

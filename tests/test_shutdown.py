@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import orjson
@@ -83,6 +84,11 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path):
         TASKQL_ENV="test",
         TASKQL_DATABASE__URL=f"sqlite://{tmp_path}/workers.sqlite3",
         TASKQL_DATABASE__MIGRATE_ON_START="true",
+        # Two processes share task events only through Redis (start-up refuses the
+        # in-process bus for them).
+        TASKQL_EVENTS__BACKEND="redis",
+        TASKQL_EVENTS__REDIS_URL="redis://127.0.0.1:6379/0",
+        TASKQL_EVENTS__CHANNEL=f"taskql_test_{uuid.uuid4().hex}",
     )
     with serving("serve", "--port", str(port), "--workers", "2", port=port, env=env) as process:
         children = subprocess.run(
