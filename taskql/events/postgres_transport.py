@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 from tortoise.exceptions import BaseORMException
 
-from taskql.events.reconnecting import Reconnecting
+from taskql.events.reconnecting import PublishHealth, Reconnecting
 from taskql.events.transport import Deliver, TaskEvent
 from taskql.logging import get_logger
 
@@ -137,7 +137,7 @@ class PostgresTransport:
         self._deliver: Deliver | None = None
         self._joiner = ChunkJoiner()
         self._closed = False
-        self._publish_failing = False
+        self._publish_health = PublishHealth("postgres")
         # Publishes leave in the order they were asked for (a FIFO lock), not in the order
         # their pool connections happen to answer.
         self._send_lock = asyncio.Lock()
@@ -159,17 +159,9 @@ class PostgresTransport:
             ):
                 await connection.execute(NOTIFY_ALL, self.channel, chunks)
         except UNAVAILABLE as error:
-            # The write has committed: its response must not fail because its events could
-            # not be told. One line per run of failures.
-            if not self._publish_failing:
-                log.warning(
-                    "task events not published", backend="postgres", error=type(error).__name__
-                )
-            self._publish_failing = True
+            self._publish_health.failed(error)
             return
-        if self._publish_failing:
-            log.info("task events published again", backend="postgres")
-            self._publish_failing = False
+        self._publish_health.succeeded()
 
     async def close(self) -> None:
         self._closed = True

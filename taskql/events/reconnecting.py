@@ -91,3 +91,24 @@ class Reconnecting:
                 backend=self.name,
                 error=type(error).__name__,
             )
+
+
+class PublishHealth:
+    """Logs a run of failed publishes once, and its end once: a publish follows a committed
+    write, whose response must not fail because its events could not be told."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self._failing = False
+
+    def failed(self, error: BaseException) -> None:
+        if not self._failing:
+            log.warning(
+                "task events not published", backend=self.backend, error=type(error).__name__
+            )
+        self._failing = True
+
+    def succeeded(self) -> None:
+        if self._failing:
+            log.info("task events published again", backend=self.backend)
+            self._failing = False

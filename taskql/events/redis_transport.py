@@ -19,7 +19,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from taskql.events.reconnecting import Reconnecting
+from taskql.events.reconnecting import PublishHealth, Reconnecting
 from taskql.events.transport import Deliver, TaskEvent
 from taskql.logging import get_logger
 
@@ -65,7 +65,7 @@ class RedisTransport:
         )
         self._deliver: Deliver | None = None
         self._closed = False
-        self._publish_failing = False
+        self._publish_health = PublishHealth("redis")
         self._send_lock = asyncio.Lock()  # FIFO: batches leave in the order asked for
         self.listener = Reconnecting("redis", self._listen, retry_max_seconds=retry_max_seconds)
 
@@ -80,15 +80,9 @@ class RedisTransport:
             async with asyncio.timeout(self.timeout_seconds), self._send_lock:
                 await self.publisher.publish(self.channel, encode_batch(events))
         except self.unavailable as error:
-            if not self._publish_failing:
-                log.warning(
-                    "task events not published", backend="redis", error=type(error).__name__
-                )
-            self._publish_failing = True
+            self._publish_health.failed(error)
             return
-        if self._publish_failing:
-            log.info("task events published again", backend="redis")
-            self._publish_failing = False
+        self._publish_health.succeeded()
 
     async def close(self) -> None:
         self._closed = True
