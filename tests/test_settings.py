@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from taskql.settings import ConfigError, load_settings
-from tests.cli import GOOD_SECRET, ROOT, run_taskql, taskql_env
+from tests.cli import GOOD_SECRET, ROOT, free_port, run_taskql, taskql_env
 
 PRODUCTION = {"TASKQL_ENV": "production", "TASKQL_AUTH__JWT_SECRET": GOOD_SECRET}
 
@@ -60,7 +60,11 @@ def test_invalid_production_settings_stop_serve_with_status_2(overrides, setting
 def test_workers_given_on_the_command_line_are_validated_like_the_setting():
     """`serve --workers 2` over SQLite with the in-process event bus (events.backend auto)
     would let one worker's subscribers miss the other's writes: refused like the setting."""
-    result = run_taskql("serve", "--workers", "2", env=taskql_env(**PRODUCTION))
+    # A free port: should the check ever regress, the workers must not squat on 8000.
+    port = str(free_port())
+    result = run_taskql(
+        "serve", "--port", port, "--workers", "2", env=taskql_env(**PRODUCTION), timeout=15
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
