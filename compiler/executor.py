@@ -7,9 +7,11 @@ resolution of fields, and the result goes back through strawberry like any other
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import strawberry
+from graphql import FragmentDefinitionNode, OperationDefinitionNode
 
 from compiler.counters import ExecutionCounters
 from compiler.plan import Plan, PlanCompiler
@@ -35,15 +37,17 @@ class Compiler:
         """The schema the plans are compiled against (built after the executor class)."""
         self.schema = schema
 
-    def plan_for(self, executor: Any) -> Plan:
-        """The plan of the executor's operation; Fallback when there is none."""
+    def plan_for(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> Plan:
+        """The operation's plan for these (coerced) variables; Fallback when there is none."""
         if self.schema is None:
             raise Fallback(Reason.EXECUTOR)
-        operation = executor.operation
-        variables = executor.variable_values.coerced
         entry = self.plans.get(operation)
         if entry is None:
-            fragments = executor.fragment_definitions
             conditions = condition_variables([operation.selection_set], fragments)
             entry = OperationPlans(operation, conditions)
             self.plans.put(entry)
@@ -52,22 +56,30 @@ class Compiler:
         if compiled is None:
             if len(entry.variants) >= MAX_VARIANTS:
                 raise Fallback(Reason.VARIANTS)
-            compiled = self._compile(executor, dict(zip(entry.conditions, key, strict=True)))
+            values = dict(zip(entry.conditions, key, strict=True))
+            compiled = self._compile(operation, fragments, values)
             entry.variants[key] = compiled
         if isinstance(compiled, Reason):
             raise Fallback(compiled)
         return compiled
 
-    def _compile(self, executor: Any, conditions: dict[str, Any]) -> Plan | Reason:
+    def compiled(self, operation: OperationDefinitionNode) -> bool:
+        """Whether the operation ran compiled with some variables in this process."""
+        entry = self.plans.get(operation)
+        return entry is not None and any(isinstance(v, Plan) for v in entry.variants.values())
+
+    def _compile(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        conditions: dict[str, Any],
+    ) -> Plan | Reason:
         assert self.schema is not None  # noqa: S101 - checked by plan_for
         compiler = PlanCompiler(
-            self.schema,
-            graphql_core_schema(self.schema),
-            executor.fragment_definitions,
-            conditions,
+            self.schema, graphql_core_schema(self.schema), fragments, conditions
         )
         try:
-            return compiler.compile(executor.operation)
+            return compiler.compile(operation)
         except Fallback as fallback:
             return fallback.reason
 
@@ -77,10 +89,10 @@ def compiling_executor(base: type[E], compiler: Compiler) -> type[E]:
 
     class CompilingExecutor(base):  # type: ignore[valid-type,misc]
         def execute_operation(self, serially: bool | None = None) -> Any:
+            if not getattr(self.context_value, "compiled", True):
+                return super().execute_operation(serially)  # its fallback is counted already
             try:
-                if _unusual(self):
-                    raise Fallback(Reason.EXECUTOR)  # noqa: TRY301 - counted below
-                plan = compiler.plan_for(self)
+                plan = _plan_of(self, compiler)
             except Fallback as fallback:
                 compiler.counters.count_fallback(fallback.reason)
                 return super().execute_operation(serially)
@@ -111,6 +123,14 @@ def compiling_executor(base: type[E], compiler: Compiler) -> type[E]:
     CompilingExecutor.__name__ = f"Compiling{base.__name__}"
     CompilingExecutor.__qualname__ = CompilingExecutor.__name__
     return CompilingExecutor
+
+
+def _plan_of(executor: Any, compiler: Compiler) -> Plan:
+    if _unusual(executor):
+        raise Fallback(Reason.EXECUTOR)
+    return compiler.plan_for(
+        executor.operation, executor.fragment_definitions, executor.variable_values.coerced
+    )
 
 
 def _unusual(executor: Any) -> bool:

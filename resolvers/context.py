@@ -22,6 +22,9 @@ class Context:
     loaders: Loaders
     # This instance's task events: committed writes publish to it, subscriptions listen.
     events: EventHub | None = None
+    # False once a compiled answer of this request fell back (server/compiled_http.py):
+    # graphql-core answers it, without running the same plan a second time.
+    compiled: bool = True
 
     def for_event(self) -> Context:
         """A copy with fresh loaders, for one subscription event: a socket's context lives

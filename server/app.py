@@ -19,7 +19,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from schema import build_schema
 from server.app_keys import DATABASE_MONITOR, DATABASE_READY, EVENT_HUB, LIVE_SOCKETS, SETTINGS
 from server.background import in_background
-from server.compiled_execution import bind_compiled_plans, with_compiled_plans
+from server.compiled_execution import (
+    answer_compiled_over_http,
+    bind_compiled_plans,
+    with_compiled_plans,
+)
 from server.graphiql import add_graphiql_routes
 from server.graphql_cost_limits import cost_limits_extension, set_up_costs
 from server.graphql_documents import DOCUMENTS, CachedDocuments, QueryDocuments
@@ -120,6 +124,7 @@ def create_app(
         graphql_core_schema(schema),
         max_length=settings.graphql.max_string_length,
     )
+    answer_compiled_over_http(app, schema)
     view = TaskQLView(
         schema=schema,
         graphql_settings=settings.graphql,

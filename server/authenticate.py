@@ -1,4 +1,5 @@
-"""Bearer token -> Viewer, once per request: a pure-CPU JWT check, then one SQL statement.
+"""Bearer token -> Viewer, once per request: a JWT check (done once per token and process,
+taskql/auth/verified_tokens.py), then one SQL statement.
 
 The statement loads the user's role, active flag and token epoch, joined to the token's
 session: no row when the session is revoked (logout, refresh-token reuse, password or role
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 from models import credentials as credential_models
 from models.users import Role
-from taskql.auth.tokens import InvalidToken, decode_access_token
+from taskql.auth.tokens import InvalidToken
+from taskql.auth.verified_tokens import VerifiedTokens
 from taskql.auth.viewer import ANONYMOUS, Viewer
 from taskql.logging import get_logger
 from taskql.settings import AuthSettings
@@ -20,6 +22,10 @@ log = get_logger("taskql.auth")
 REFUSED = "invalid or expired token"
 MALFORMED_HEADER = "malformed Authorization header; expected 'Bearer <token>'"
 
+# The signature and claims of a token are checked once per process (the statement below
+# runs on every request).
+VERIFIED = VerifiedTokens()
+
 
 async def authenticate(authorization: str | None, auth: AuthSettings) -> Viewer:
     if not authorization:
@@ -28,7 +34,7 @@ async def authenticate(authorization: str | None, auth: AuthSettings) -> Viewer:
     if scheme.lower() != "bearer" or not token.strip():
         return Viewer(token_problem=MALFORMED_HEADER)
     try:
-        claims = decode_access_token(token.strip(), auth)
+        claims = VERIFIED.decode(token.strip(), auth)
     except InvalidToken as refused:
         log.info("access token refused", reason=str(refused))
         return Viewer(token_problem=REFUSED)

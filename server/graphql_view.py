@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, cast
 
 import orjson
@@ -28,6 +29,8 @@ from server.app_keys import (
 )
 from server.authenticate import authenticate
 from server.batch_cost import refuse_costly_batch
+from server.compiled_execution import COMPILED_ANSWERS
+from server.compiled_http import HTTP_CONTEXT
 from server.graphiql import graphiql_response
 from server.graphql_batch import execute_batch
 from server.graphql_errors import classify
@@ -85,6 +88,10 @@ class TaskQLView(GraphQLView[Context, None]):
                 events=request.app[EVENT_HUB],
                 socket=request[LIVE_SOCKET],
             )
+        made: Context | None = request.get(HTTP_CONTEXT)
+        if made is not None:
+            # Made by a compiled answer that left this request to the full path.
+            return replace(made, response=response)
         # Runs before GraphQL: a database that is down or behind is answered here, as HTTP
         # 503, by __call__.
         monitor = request.app[DATABASE_MONITOR]
@@ -218,9 +225,18 @@ class TaskQLView(GraphQLView[Context, None]):
     ) -> ExecutionResult:
         if request_data.operation_name is None and isinstance(request_data.query, str):
             require_operation_name_for_several(request, request_data.query)
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        answers = request.app.get(COMPILED_ANSWERS)
+        if (
+            answers is not None
+            and request.method == "POST"
+            and not result.errors
+            and isinstance(request_data.query, str)
+        ):
+            answers.learn(request_data.query, request_data.operation_name)
+        return result
 
     # --- Persisted queries (server/persisted_queries.py): APQ and trusted documents. ---
     async def parse_http_body(
@@ -343,6 +359,11 @@ class TaskQLView(GraphQLView[Context, None]):
         request[EXCHANGE] = Exchange(media_type=media_type)
         if request.method == "POST":
             check_content_type(request.headers.get("Content-Type"))
+            answers = request.app.get(COMPILED_ANSWERS)
+            if answers is not None and (
+                compiled := await answers.answer(request, self.get_context)
+            ):
+                return compiled
         return cast("web.Response", await self.run(request=request))
 
 

@@ -96,9 +96,12 @@ class PersistedQueries:
         await self._register(sha256, data.query)
         return data
 
-    def _check_plain(self, query: str | None) -> None:
+    def accepts_plain(self, query: str | None) -> bool:
         # Trusted mode runs a full text only when it is, byte for byte, a manifest document.
-        if self.trusted_only and query is not None and document_hash(query) not in self.manifest:
+        return not self.trusted_only or query is None or document_hash(query) in self.manifest
+
+    def _check_plain(self, query: str | None) -> None:
+        if not self.accepts_plain(query):
             raise TrustedDocumentRequired
 
     async def _lookup(self, sha256: str) -> str:

@@ -24,6 +24,7 @@ from models.users import Role
 from schema import build_schema
 from server.graphql_execution import PlainFieldExecutor
 from taskql.graphql_internals import ExecutorBase
+from tests.conftest import with_overrides
 from tests.task_factories import create_tasks, signed_in_user
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "operations"
@@ -103,7 +104,9 @@ fragment TaskFields on Task {
 @pytest.fixture
 async def real_schema(make_client, settings):
     kept = KeptSchema(build_schema)
-    client = await make_client(settings, schema_factory=kept)
+    # The plain-field executor itself, not compiled plans (tests/test_compiled_execution.py).
+    plain = with_overrides(settings, graphql={"compiled_execution": False})
+    client = await make_client(plain, schema_factory=kept)
     return client, kept
 
 
