@@ -32,6 +32,11 @@ Leaf values are converted by the schema's own output coercion, and enum and emai
 the schema's own maps and permission function, so a compiled answer is what graphql-core
 would have built from the same rows. The differential harness (wave4-harness) compares both.
 
+Two callers run plans: the executor class (executor.py), inside strawberry's view and
+Schema.execute, and server/compiled_http.py, which answers a (document, operation) pair the
+executor already answered without errors straight from the HTTP body, with the same plan and
+the same run, so only the fixed cost of the view differs.
+
 `graphql.compiled_execution = false` turns it off (the app then uses the plain executor).
 Each execution is counted as compiled or as a fallback with its reason (counters.py).
 """
