@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -137,9 +138,14 @@ def main(argv: list[str] | None = None) -> None:
     for name, spec in TASKQL_OPERATIONS.items():
         parser.add_argument(f"--{name.lower()}", default=spec, help=f"PATH[#Operation] of {name}")
     args = parser.parse_args(argv)
-    configure_in_process_app(args.database_url)
-    operations = [load_operation(name, getattr(args, name.lower())) for name in TASKQL_OPERATIONS]
-    result = asyncio.run(count(operations, args.requests, default_login_body()))
+    # The app's log lines (a slow-operation warning on a busy box) go to stderr: stdout is
+    # the one JSON document bench.load reads.
+    with contextlib.redirect_stdout(sys.stderr):
+        configure_in_process_app(args.database_url)
+        operations = [
+            load_operation(name, getattr(args, name.lower())) for name in TASKQL_OPERATIONS
+        ]
+        result = asyncio.run(count(operations, args.requests, default_login_body()))
     sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
