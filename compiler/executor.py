@@ -64,7 +64,8 @@ class Compiler:
         return compiled
 
     def compiled(self, operation: OperationDefinitionNode) -> bool:
-        """Whether the operation ran compiled with some variables in this process."""
+        """Whether the operation has a plan, for some values of the variables @skip/@include
+        read."""
         entry = self.plans.get(operation)
         return entry is not None and any(isinstance(v, Plan) for v in entry.variants.values())
 

@@ -63,6 +63,22 @@ async def test_a_learned_operation_answers_alike_from_the_body(
     assert len(full_statements) == 1 + COMPILED_OPERATIONS[name]
 
 
+async def test_the_access_log_line_is_the_full_paths(client, settings, logs):
+    token = await add_rows(settings)
+    body = {"query": (OPERATIONS / "tasks_with_owners.graphql").read_text(encoding="utf-8")}
+    await post(client, body, token)
+    await post(client, body, token)
+
+    full, direct = [r for r in logs.records if r.get("logger") == "taskql.access"][-2:]
+
+    assert answered(client) == 1
+    for line in (full, direct):
+        del line["duration_ms"], line["timestamp"]
+    assert direct == full
+    assert direct["operation"] == "TasksWithOwners"
+    assert direct["user_id"] is not None
+
+
 async def test_variables_are_coerced_for_every_request(client, settings):
     token = await add_rows(settings)
     await post(client, {"query": PAGE, "variables": {"first": 2}}, token)
