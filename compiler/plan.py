@@ -30,6 +30,20 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.resolvers import is_default_resolver
 from strawberry.types.field import StrawberryField
 
+from compiler import builders
+from compiler.kinds import (
+    CURSOR,
+    EDGES,
+    EMAIL,
+    NODE,
+    OWNER,
+    PAGE_INFO,
+    TASK_NODE,
+    TYPENAME,
+    USER_NODE,
+    USER_TASKS,
+    VALUE,
+)
 from compiler.reasons import Fallback, Reason
 from compiler.selections import Fragments, Grouped, collect, sub_selections
 from resolvers.selection import names_below
@@ -43,20 +57,8 @@ from taskql.global_ids import encode_task, encode_user
 from taskql.graphql_internals import convert_arguments, definition_of
 from taskql.string_inputs import check_arguments
 
-# What a field plan does (plain ints: compared once per field of every row).
-TYPENAME = 0  # a constant: the object type's name
-VALUE = 1  # a row column or page attribute, converted by `convert`
-EMAIL = 2  # User.email: the row's column when the viewer may read it
-OWNER = 3  # Task.owner: the owner's row, from the page's owners
-USER_TASKS = 4  # User.tasks: this user's page of the read `read`
-EDGES = 5  # a connection's edges
-PAGE_INFO = 6  # a connection's pageInfo
-CURSOR = 7  # an edge's cursor
-NODE = 8  # an edge's node
-
-# What a root plan reads, and what an edge's node is.
+# What a root plan reads.
 TYPENAME_ROOT, TASKS_ROOT, USERS_ROOT = "typename", "tasks", "users"
-TASK_NODE, USER_NODE = "task", "user"
 
 # The resolvers the compiler knows: root lists and User.tasks, by their functions.
 PAGING = frozenset({"first", "after", "last", "before"})
@@ -82,6 +84,8 @@ class FieldPlan:
     constant: str = ""  # TYPENAME
     sub: tuple[FieldPlan, ...] = ()  # OWNER, EDGES, PAGE_INFO, NODE
     index: int = 0  # USER_TASKS: which of the users list's nested reads
+    # EDGES: the generated function making the edges of a page (builders.py).
+    build: Callable[..., Any] | None = None
 
 
 ObjectPlan = tuple[FieldPlan, ...]
@@ -225,7 +229,7 @@ class PlanCompiler:
             if python_name == "edges":
                 edge_type = _object_type(field_def)
                 edge = self._edge(edge_type, self._grouped(edge_type, nodes), node_plan, node_kind)
-                plans.append(FieldPlan(EDGES, key, sub=edge))
+                plans.append(FieldPlan(EDGES, key, sub=edge, build=builders.edges(edge)))
             elif python_name == "page_info":
                 info_type = _object_type(field_def)
                 sub = self._page_info(info_type, self._grouped(info_type, nodes))
