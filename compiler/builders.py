@@ -28,6 +28,7 @@ from compiler.kinds import (
     USER_NODE,
     USER_TASKS,
     VALUE,
+    same_text,
 )
 from compiler.reasons import Fallback, Reason
 from schema.permissions import may_read_email
@@ -163,6 +164,15 @@ def _node(plan: ObjectPlan, *, user: bool) -> NodeBuilder:
             lines += [
                 f"    if {local} is None:",
                 "        raise anomaly()" if field.non_null else "        pass",
+            ]
+            if field.text is not None:  # a str skips the converter's own checks
+                values[f"text{index}"] = field.text
+                same = field.text is same_text
+                lines += [
+                    f"    elif type({local}) is str:",
+                    "        pass" if same else f"        {local} = text{index}({local})",
+                ]
+            lines += [
                 "    else:",
                 f"        {local} = convert{index}({local})",
                 f"        if {local} is None or {local} is Undefined:",

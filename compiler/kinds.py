@@ -12,3 +12,8 @@ CURSOR = 7  # an edge's cursor
 NODE = 8  # an edge's node
 
 TASK_NODE, USER_NODE = "task", "user"
+
+
+def same_text(value: str) -> str:
+    """A leaf converter's text form when a str is output as itself (String, ID)."""
+    return value

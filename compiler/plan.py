@@ -43,6 +43,7 @@ from compiler.kinds import (
     USER_NODE,
     USER_TASKS,
     VALUE,
+    same_text,
 )
 from compiler.reasons import Fallback, Reason
 from compiler.selections import Fragments, Grouped, collect, sub_selections
@@ -84,6 +85,8 @@ class FieldPlan:
     constant: str = ""  # TYPENAME
     sub: tuple[FieldPlan, ...] = ()  # OWNER, EDGES, PAGE_INFO, NODE
     index: int = 0  # USER_TASKS: which of the users list's nested reads
+    # What `convert` makes of a str, where that is simpler (the builders inline it).
+    text: Callable[[str], Any] | None = None
     # EDGES: the generated function making the edges of a page (builders.py).
     build: Callable[..., Any] | None = None
 
@@ -293,7 +296,7 @@ class PlanCompiler:
                 sub = self._user(owner_type, self._grouped(owner_type, nodes), nested=None)
                 plans.append(FieldPlan(OWNER, key, sub=sub, non_null=_non_null(field_def)))
             elif python_name == "id":
-                plans.append(_value(key, "id", field_def, convert=_global_id(encode_task)))
+                plans.append(_value(key, "id", field_def, global_id=encode_task))
             elif python_name in TASK_COLUMNS:
                 plans.append(_value(key, python_name, field_def))
             else:
@@ -316,7 +319,7 @@ class PlanCompiler:
             if python_name == "email":
                 plans.append(_value(key, "email", field_def, kind=EMAIL))
             elif python_name == "id":
-                plans.append(_value(key, "id", field_def, convert=_global_id(encode_user)))
+                plans.append(_value(key, "id", field_def, global_id=encode_user))
             elif python_name in USER_COLUMNS:
                 plans.append(_value(key, python_name, field_def))
             elif nested is not None and _resolver_function(field_def) is User.tasks:
@@ -438,15 +441,21 @@ def _value(
     field_def: GraphQLField,
     *,
     kind: int = VALUE,
-    convert: Callable[[Any], Any] | None = None,
+    global_id: Callable[[str], str] | None = None,
 ) -> FieldPlan:
+    """A leaf; `global_id`: an id, output as the global id this function makes of it."""
     declared: Any = field_def.type
     non_null = is_non_null_type(declared)
     leaf = declared.of_type if non_null else declared
     if not is_leaf_type(leaf) or is_list_type(leaf):
         raise Fallback(Reason.FIELD)
-    convert = convert or _converter(name, leaf)
-    return FieldPlan(kind, key, name=name, convert=convert, non_null=non_null)
+    text: Callable[[str], Any] | None
+    if global_id is not None:
+        convert, text = _global_id(global_id), global_id
+    else:
+        convert = _converter(name, leaf)
+        text = same_text if leaf.name in {"String", "ID"} and not is_enum_type(leaf) else None
+    return FieldPlan(kind, key, name=name, convert=convert, non_null=non_null, text=text)
 
 
 def _global_id(encode: Callable[[str], str]) -> Callable[[Any], str]:
