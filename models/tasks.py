@@ -172,11 +172,13 @@ async def list_tasks_for_owners(
 def split_probe(rows: list[TaskRow]) -> TaskRows:
     """The page rows, and whether the probe found a row beyond the cursor (its row, marked
     by the `side` column, comes last and is dropped)."""
-    beyond = bool(rows) and rows[-1].get(page_sql.SIDE) == 1
+    if not rows or page_sql.SIDE not in rows[0]:  # read without a probe
+        return TaskRows(rows=rows, beyond_cursor=False)
+    beyond = rows[-1][page_sql.SIDE] == 1
     if beyond:
         rows.pop()
     for row in rows:
-        row.pop(page_sql.SIDE, None)
+        del row[page_sql.SIDE]
     return TaskRows(rows=rows, beyond_cursor=beyond)
 
 
