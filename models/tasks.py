@@ -132,7 +132,7 @@ async def get_tasks(
     if not task_ids:
         return []
     sql = Sql()
-    placeholders = ", ".join(sql.param(str(task_id)) for task_id in task_ids)
+    placeholders = sql.params([str(task_id) for task_id in task_ids])
     where = [f"id IN ({placeholders})", *page_sql.scope_clause(sql, owner_scope)]
     columns = ", ".join((*LIST_COLUMNS, "description"))
     return await _fetch(sql, f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}")  # noqa: S608 - fixed parts
