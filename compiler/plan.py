@@ -30,6 +30,21 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.resolvers import is_default_resolver
 from strawberry.types.field import StrawberryField
 
+from compiler import builders
+from compiler.kinds import (
+    CURSOR,
+    EDGES,
+    EMAIL,
+    NODE,
+    OWNER,
+    PAGE_INFO,
+    TASK_NODE,
+    TYPENAME,
+    USER_NODE,
+    USER_TASKS,
+    VALUE,
+    same_text,
+)
 from compiler.reasons import Fallback, Reason
 from compiler.selections import Fragments, Grouped, collect, sub_selections
 from resolvers.selection import names_below
@@ -43,20 +58,8 @@ from taskql.global_ids import encode_task, encode_user
 from taskql.graphql_internals import convert_arguments, definition_of
 from taskql.string_inputs import check_arguments
 
-# What a field plan does (plain ints: compared once per field of every row).
-TYPENAME = 0  # a constant: the object type's name
-VALUE = 1  # a row column or page attribute, converted by `convert`
-EMAIL = 2  # User.email: the row's column when the viewer may read it
-OWNER = 3  # Task.owner: the owner's row, from the page's owners
-USER_TASKS = 4  # User.tasks: this user's page of the read `read`
-EDGES = 5  # a connection's edges
-PAGE_INFO = 6  # a connection's pageInfo
-CURSOR = 7  # an edge's cursor
-NODE = 8  # an edge's node
-
-# What a root plan reads, and what an edge's node is.
+# What a root plan reads.
 TYPENAME_ROOT, TASKS_ROOT, USERS_ROOT = "typename", "tasks", "users"
-TASK_NODE, USER_NODE = "task", "user"
 
 # The resolvers the compiler knows: root lists and User.tasks, by their functions.
 PAGING = frozenset({"first", "after", "last", "before"})
@@ -82,6 +85,10 @@ class FieldPlan:
     constant: str = ""  # TYPENAME
     sub: tuple[FieldPlan, ...] = ()  # OWNER, EDGES, PAGE_INFO, NODE
     index: int = 0  # USER_TASKS: which of the users list's nested reads
+    # What `convert` makes of a str, where that is simpler (the builders inline it).
+    text: Callable[[str], Any] | None = None
+    # EDGES: the generated function making the edges of a page (builders.py).
+    build: Callable[..., Any] | None = None
 
 
 ObjectPlan = tuple[FieldPlan, ...]
@@ -225,7 +232,7 @@ class PlanCompiler:
             if python_name == "edges":
                 edge_type = _object_type(field_def)
                 edge = self._edge(edge_type, self._grouped(edge_type, nodes), node_plan, node_kind)
-                plans.append(FieldPlan(EDGES, key, sub=edge))
+                plans.append(FieldPlan(EDGES, key, sub=edge, build=builders.edges(edge)))
             elif python_name == "page_info":
                 info_type = _object_type(field_def)
                 sub = self._page_info(info_type, self._grouped(info_type, nodes))
@@ -289,7 +296,7 @@ class PlanCompiler:
                 sub = self._user(owner_type, self._grouped(owner_type, nodes), nested=None)
                 plans.append(FieldPlan(OWNER, key, sub=sub, non_null=_non_null(field_def)))
             elif python_name == "id":
-                plans.append(_value(key, "id", field_def, convert=_global_id(encode_task)))
+                plans.append(_value(key, "id", field_def, global_id=encode_task))
             elif python_name in TASK_COLUMNS:
                 plans.append(_value(key, python_name, field_def))
             else:
@@ -312,7 +319,7 @@ class PlanCompiler:
             if python_name == "email":
                 plans.append(_value(key, "email", field_def, kind=EMAIL))
             elif python_name == "id":
-                plans.append(_value(key, "id", field_def, convert=_global_id(encode_user)))
+                plans.append(_value(key, "id", field_def, global_id=encode_user))
             elif python_name in USER_COLUMNS:
                 plans.append(_value(key, python_name, field_def))
             elif nested is not None and _resolver_function(field_def) is User.tasks:
@@ -434,15 +441,21 @@ def _value(
     field_def: GraphQLField,
     *,
     kind: int = VALUE,
-    convert: Callable[[Any], Any] | None = None,
+    global_id: Callable[[str], str] | None = None,
 ) -> FieldPlan:
+    """A leaf; `global_id`: an id, output as the global id this function makes of it."""
     declared: Any = field_def.type
     non_null = is_non_null_type(declared)
     leaf = declared.of_type if non_null else declared
     if not is_leaf_type(leaf) or is_list_type(leaf):
         raise Fallback(Reason.FIELD)
-    convert = convert or _converter(name, leaf)
-    return FieldPlan(kind, key, name=name, convert=convert, non_null=non_null)
+    text: Callable[[str], Any] | None
+    if global_id is not None:
+        convert, text = _global_id(global_id), global_id
+    else:
+        convert = _converter(name, leaf)
+        text = same_text if leaf.name in {"String", "ID"} and not is_enum_type(leaf) else None
+    return FieldPlan(kind, key, name=name, convert=convert, non_null=non_null, text=text)
 
 
 def _global_id(encode: Callable[[str], str]) -> Callable[[Any], str]:

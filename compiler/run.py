@@ -6,40 +6,19 @@ operation through graphql-core instead (compiler/__init__.py says why that is ex
 from __future__ import annotations
 
 import inspect
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from graphql import Undefined
 
-from compiler.plan import (
-    CURSOR,
-    EDGES,
-    EMAIL,
-    NODE,
-    OWNER,
-    PAGE_INFO,
-    TASKS_ROOT,
-    USER_NODE,
-    USER_TASKS,
-    VALUE,
-    ListRead,
-    ObjectPlan,
-    Plan,
-)
+from compiler.builders import NestedPages, connection
+from compiler.plan import TASKS_ROOT, ListRead, Plan
 from compiler.reasons import Fallback, Reason
 from resolvers.context import Context
 from resolvers.pagination import RowPage
 from resolvers.tasks.pages import PagesByOwner
 from resolvers.tasks.queries import owners_task_pages, tasks_page
 from resolvers.users.queries import users_page
-from schema.permissions import may_read_email
-from taskql.auth.viewer import Viewer
-
-Row = Mapping[str, Any]
-# Per User.tasks read of a users list: the read and its pages (None: no users).
-NestedPages = Sequence[tuple[ListRead, PagesByOwner | None]]
 
 
 class PermissionInfo:
@@ -66,11 +45,11 @@ async def run(
         _permit(read, context, arguments)
         if root.kind == TASKS_ROOT:
             page = await tasks_page(context, read.wanted, arguments)
-            data[root.key] = _connection(read.connection, page, page.owners, viewer, ())
+            data[root.key] = connection(read.connection, page, page.owners, viewer, ())
         else:
             page = await users_page(context.settings, read.wanted, arguments)
             nested = await _nested_pages(read, schema, context, variables, page)
-            data[root.key] = _connection(read.connection, page, None, viewer, nested)
+            data[root.key] = connection(read.connection, page, None, viewer, nested)
     return data
 
 
@@ -109,124 +88,3 @@ async def _nested_pages(
             pages = await owners_task_pages(context, owner_ids, tasks_read.wanted, arguments)
         nested.append((tasks_read, pages))
     return nested
-
-
-def _anomaly() -> Fallback:
-    return Fallback(Reason.ANOMALY)
-
-
-def _connection(
-    plan: ObjectPlan,
-    page: RowPage,
-    owners: Mapping[str, Row | None] | None,
-    viewer: Viewer,
-    nested: NestedPages,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for field in plan:
-        kind = field.kind
-        if kind == EDGES:
-            out[field.key] = _edges(field.sub, page, owners, viewer, nested)
-        elif kind == PAGE_INFO:
-            out[field.key] = _page_info(field.sub, page)
-        else:
-            out[field.key] = field.constant
-    return out
-
-
-def _edges(
-    plan: ObjectPlan,
-    page: RowPage,
-    owners: Mapping[str, Row | None] | None,
-    viewer: Viewer,
-    nested: NestedPages,
-) -> list[dict[str, Any]]:
-    edges = []
-    for cursor, row in zip(page.cursors, page.rows, strict=True):
-        edge: dict[str, Any] = {}
-        for field in plan:
-            kind = field.kind
-            if kind == NODE:
-                if field.name == USER_NODE:
-                    edge[field.key] = _user(field.sub, row, viewer, nested)
-                else:
-                    edge[field.key] = _task(field.sub, row, owners, viewer)
-            elif kind == CURSOR:
-                if not cursor:  # made only when selected
-                    raise _anomaly()
-                edge[field.key] = cursor
-            else:
-                edge[field.key] = field.constant
-        edges.append(edge)
-    return edges
-
-
-def _page_info(plan: ObjectPlan, page: RowPage) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for field in plan:
-        if field.kind != VALUE:
-            out[field.key] = field.constant
-            continue
-        value = getattr(page, field.name)
-        out[field.key] = _leaf(field.convert, field.non_null, value)
-    return out
-
-
-def _leaf(convert: Any, non_null: bool, value: Any) -> Any:
-    if value is None:
-        if non_null:
-            raise _anomaly()
-        return None
-    converted = convert(value)
-    if converted is None or converted is Undefined:
-        raise _anomaly()
-    return converted
-
-
-def _task(
-    plan: ObjectPlan, row: Row, owners: Mapping[str, Row | None] | None, viewer: Viewer
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for field in plan:
-        kind = field.kind
-        if kind == VALUE:
-            value = row[field.name]
-            if value is None:
-                if field.non_null:
-                    raise _anomaly()
-                out[field.key] = None
-            else:
-                converted = field.convert(value)  # type: ignore[misc]
-                if converted is None or converted is Undefined:
-                    raise _anomaly()
-                out[field.key] = converted
-        elif kind == OWNER:
-            owner = None if owners is None else owners.get(row["owner_id"])
-            if owner is None:
-                raise _anomaly()  # Task.owner is non-null: graphql-core's bubbling
-            out[field.key] = _user(field.sub, owner, viewer, ())
-        else:
-            out[field.key] = field.constant
-    return out
-
-
-def _user(plan: ObjectPlan, row: Row, viewer: Viewer, nested: NestedPages) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for field in plan:
-        kind = field.kind
-        if kind == VALUE:
-            out[field.key] = _leaf(field.convert, field.non_null, row[field.name])
-        elif kind == EMAIL:
-            user_id = row["id"]
-            pk = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id)
-            email = row["email"] if may_read_email(viewer, pk) else None
-            out[field.key] = _leaf(field.convert, field.non_null, email)
-        elif kind == USER_TASKS:
-            tasks_read, pages = nested[field.index]
-            if pages is None:
-                raise _anomaly()
-            page = pages.pages[str(row["id"])]
-            out[field.key] = _connection(tasks_read.connection, page, pages.owners, viewer, ())
-        else:
-            out[field.key] = field.constant
-    return out

@@ -7,10 +7,14 @@ dialect differences: id columns as `str`, datetimes as aware `datetime`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
+
+Rows = list[dict[str, Any]]
 
 
 class Sql:
@@ -27,23 +31,73 @@ class Sql:
         self.values.append(value)
         return f"${len(self.values)}" if self.postgres else "?"
 
-    async def fetch_raw(self, query: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = await self.connection.execute_query_dict(query, self.values)
+    def params(self, values: Sequence[Any]) -> str:
+        """Placeholders for all of `values`, comma-separated (an IN list): one call, not one
+        per value (a 50-owner batch spent 20 µs numbering them one by one)."""
+        start = len(self.values)
+        self.values.extend(values)
+        return _placeholders(start, len(values)) if self.postgres else ", ".join("?" * len(values))
+
+    async def fetch_raw(self, query: str) -> Rows:
+        rows: Rows = await self.connection.execute_query_dict(query, self.values)
         return rows
 
     async def fetch(
         self, query: str, *, id_columns: tuple[str, ...], datetime_columns: tuple[str, ...]
-    ) -> list[dict[str, Any]]:
-        rows = await self.fetch_raw(query)
+    ) -> Rows:
+        """The rows of a read, or of a write's RETURNING, normalised.
+
+        A PostgreSQL read goes through tortoise's execute_query (counted, timed and traced
+        like every statement), which hands back asyncpg's Records; one pass turns them into
+        dicts with str ids, where execute_query_dict would make the dicts and a second pass
+        would fix the ids (a third of the CPU of a 50-row page). execute_query runs a write
+        without its rows, so writes take execute_query_dict."""
         if self.postgres:
-            for row in rows:
-                for column in id_columns:
-                    row[column] = str(row[column])
-        else:
-            # SQLite hands back the ISO text tortoise stored; parse only what is present.
-            for row in rows:
-                for column in datetime_columns:
-                    value = row.get(column)
-                    if value is not None:
-                        row[column] = datetime.fromisoformat(value)
+            if query.lstrip()[:6].upper() in _WRITES:
+                return _with_str_ids(await self.fetch_raw(query), id_columns)
+            _, records = await self.connection.execute_query(query, self.values)
+            if not records:
+                return []
+            return _row_maker(tuple(records[0].keys()), id_columns)(records)
+        rows = await self.fetch_raw(query)
+        # SQLite hands back the ISO text tortoise stored; parse only what is present.
+        for row in rows:
+            for column in datetime_columns:
+                value = row.get(column)
+                if value is not None:
+                    row[column] = datetime.fromisoformat(value)
         return rows
+
+
+# The statements tortoise's execute_query runs without reading their rows.
+_WRITES = frozenset({"UPDATE", "DELETE", "INSERT"})
+
+
+def _with_str_ids(rows: Rows, id_columns: tuple[str, ...]) -> Rows:
+    for row in rows:
+        for column in id_columns:
+            row[column] = str(row[column])
+    return rows
+
+
+@lru_cache(maxsize=256)
+def _placeholders(start: int, count: int) -> str:
+    return ", ".join(f"${number}" for number in range(start + 1, start + count + 1))
+
+
+@lru_cache(maxsize=256)
+def _row_maker(
+    columns: tuple[str, ...], id_columns: tuple[str, ...]
+) -> Callable[[Sequence[Any]], Rows]:
+    """Records -> dicts for one column layout, as one generated comprehension (half the CPU
+    of dict(record) plus a fix-up). Only column names reach the source, through repr: they
+    are the names our own statements select, never client text."""
+    items = ", ".join(
+        f"{column!r}: str(r[{index}])" if column in id_columns else f"{column!r}: r[{index}]"
+        for index, column in enumerate(columns)
+    )
+    source = f"def make(records):\n    return [{{{items}}} for r in records]\n"
+    namespace: dict[str, Any] = {}
+    exec(source, {"str": str}, namespace)  # noqa: S102 - only our column names, see above
+    maker: Callable[[Sequence[Any]], Rows] = namespace["make"]
+    return maker

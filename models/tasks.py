@@ -132,7 +132,7 @@ async def get_tasks(
     if not task_ids:
         return []
     sql = Sql()
-    placeholders = ", ".join(sql.param(str(task_id)) for task_id in task_ids)
+    placeholders = sql.params([str(task_id) for task_id in task_ids])
     where = [f"id IN ({placeholders})", *page_sql.scope_clause(sql, owner_scope)]
     columns = ", ".join((*LIST_COLUMNS, "description"))
     return await _fetch(sql, f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}")  # noqa: S608 - fixed parts
@@ -172,11 +172,13 @@ async def list_tasks_for_owners(
 def split_probe(rows: list[TaskRow]) -> TaskRows:
     """The page rows, and whether the probe found a row beyond the cursor (its row, marked
     by the `side` column, comes last and is dropped)."""
-    beyond = bool(rows) and rows[-1].get(page_sql.SIDE) == 1
+    if not rows or page_sql.SIDE not in rows[0]:  # read without a probe
+        return TaskRows(rows=rows, beyond_cursor=False)
+    beyond = rows[-1][page_sql.SIDE] == 1
     if beyond:
         rows.pop()
     for row in rows:
-        row.pop(page_sql.SIDE, None)
+        del row[page_sql.SIDE]
     return TaskRows(rows=rows, beyond_cursor=beyond)
 
 

@@ -196,7 +196,7 @@ async def get_many(*, user_ids: Sequence[uuid.UUID | str]) -> list[dict[str, Any
     if not user_ids:
         return []
     sql = Sql()
-    placeholders = ", ".join(sql.param(str(user_id)) for user_id in user_ids)
+    placeholders = sql.params([str(user_id) for user_id in user_ids])
     return await _fetch(sql, f"{_SELECT_USERS} WHERE id IN ({placeholders})")
 
 

@@ -71,6 +71,8 @@ def page_args(
 
 
 Row = dict[str, Any]
+# The names below a connection that page_of makes cursors for.
+CURSOR_FIELDS = frozenset({"cursor", "startCursor", "endCursor"})
 
 
 @dataclass(slots=True)

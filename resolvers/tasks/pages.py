@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from models import tasks as task_models
 from resolvers.pagination import (
+    CURSOR_FIELDS,
     Row,
     RowPage,
     decode_cursor,
@@ -100,19 +101,35 @@ def task_page(
     shown: int,
     count: Callable[[], Awaitable[int]],
     owners: Mapping[str, Row | None] | None,
+    cursor: Callable[[Row], str] | None = None,
 ) -> RowPage:
-    """The RowPage of a task page read with `page` (`rows` with the look-ahead row)."""
-    kind = _cursor_kind(page.order, page.filters)
+    """The RowPage of a task page read with `page` (`rows` with the look-ahead row);
+    `cursor`: page_cursor's, when one is made for many pages of the same `page`."""
     return page_of(
         rows.rows,
         shown,
         wanted,
-        cursor=partial(_cursor, settings, kind, tuple(key.sort.value for key in page.order)),
+        cursor=cursor or page_cursor(settings, page, wanted),
         backward=page.backward,
         beyond_cursor=rows.beyond_cursor,
         count=count,
         owners=owners,
     )
+
+
+def page_cursor(
+    settings: Settings, page: task_models.TaskPage, wanted: frozenset[str]
+) -> Callable[[Row], str]:
+    """The cursor of a row of `page`. Its kind costs a join (and a hash when ranked), so
+    none is made when `wanted` (the names below the connection) selects no cursor."""
+    if wanted.isdisjoint(CURSOR_FIELDS):
+        return _unselected_cursor
+    kind = _cursor_kind(page.order, page.filters)
+    return partial(_cursor, settings, kind, tuple(key.sort.value for key in page.order))
+
+
+def _unselected_cursor(_: Row) -> str:
+    return ""  # page_of's "not made": never asked for when no cursor is selected
 
 
 def _order(

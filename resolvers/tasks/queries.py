@@ -11,7 +11,7 @@ from resolvers.lookahead import nested_fields
 from resolvers.ownership import task_owner_scope
 from resolvers.selection import selected_names
 from resolvers.tasks.input import parse_task_id
-from resolvers.tasks.pages import PagesByOwner, page_request, task_page
+from resolvers.tasks.pages import PagesByOwner, page_cursor, page_request, task_page
 from taskql.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -175,6 +175,7 @@ async def owners_task_pages(
         owner_scope=scope, owner_ids=owner_ids, page=page
     )
     rows_by_owner = {owner_id: grouped.get(owner_id, _NO_ROWS) for owner_id in owner_ids}
+    cursor = page_cursor(settings, page, wanted)  # one for all the pages
     # One owner batch for the rows of every user.
     owners = await owner_rows(
         loaders, wanted, [row for rows in rows_by_owner.values() for row in rows.rows[:shown]]
@@ -188,6 +189,7 @@ async def owners_task_pages(
             shown=shown,
             count=_owner_count(loaders, owner_id, page),
             owners=None,  # in PagesByOwner.owners, once for all the pages
+            cursor=cursor,
         )
         for owner_id, rows in rows_by_owner.items()
     }
