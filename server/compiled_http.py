@@ -49,6 +49,7 @@ from server.graphql_cost_limits import COST_HEADER
 from server.graphql_documents import QueryDocuments
 from server.graphql_http import EXCHANGE, check_parameters
 from server.persisted_queries import PersistedQueries, PersistedQueryRefused, requested_hash
+from taskql.database_clients import one_connection
 from taskql.errors import ValidationFailed
 from taskql.metrics import note_operation
 from taskql.settings import GraphQLSettings
@@ -136,9 +137,11 @@ class CompiledAnswers:
         if ready is None:
             return None
         learned, query, variables = ready
-        context = await context_for(request, web.Response())
-        request[HTTP_CONTEXT] = context
-        data = await self._run(learned, context, variables)
+        # The bearer check and the plan's reads: one pool connection for all of them.
+        async with one_connection():
+            context = await context_for(request, web.Response())
+            request[HTTP_CONTEXT] = context
+            data = await self._run(learned, context, variables)
         if data is None:
             return None
         self.compiler.counters.count_compiled()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import aiosqlite
@@ -28,7 +30,7 @@ from tortoise.backends.base.client import (
     TransactionContextPooled,
 )
 from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext
-from tortoise.connection import get_connections
+from tortoise.connection import connections, get_connections
 
 from taskql.measured_clients import (
     MeasuredAsyncpgTransaction,
@@ -92,6 +94,39 @@ class BoundedAsyncpgClient(MeasuredStatements, AsyncpgDBClient):
     def pool_usage(self) -> tuple[int, int, int]:
         pool = self._pool
         return pool.usage() if isinstance(pool, BoundedWaitPool) else (0, 0, 0)
+
+
+class PinnedConnection(MeasuredAsyncpgTransaction):
+    """One pool connection lent to a block of statements (one_connection): tortoise's
+    transaction wrapper without the transaction. A transaction begun inside the block takes
+    its own connection, as it would outside."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return self._parent._in_transaction()  # noqa: SLF001 - tortoise's own hook
+
+
+@asynccontextmanager
+async def one_connection() -> AsyncIterator[None]:
+    """The block's statements on one pool connection, taken once.
+
+    Taking and returning an asyncpg pool connection costs more CPU than a short statement
+    (the acquire timeout, the task asyncio.shield makes on release): a request whose reads
+    are known in advance pays for it once. SQLite has one connection anyway; inside a
+    transaction its connection is already the one.
+    """
+    client = connections.get("default")
+    pool = getattr(client, "_pool", None)
+    if not isinstance(client, BoundedAsyncpgClient) or pool is None:
+        yield
+        return
+    async with pool.acquire() as connection:
+        pinned = PinnedConnection(client)
+        pinned._connection = connection  # noqa: SLF001 - what tortoise's transactions set
+        token = get_connections().set(client.connection_name, pinned)
+        try:
+            yield
+        finally:
+            get_connections().reset(token)
 
 
 class BoundedSqliteClient(MeasuredStatements, SqliteClient):

@@ -1,0 +1,43 @@
+"""one_connection (taskql/database_clients.py): a block's statements share one pool
+connection, taken once; a transaction inside still takes its own, and commits."""
+
+from __future__ import annotations
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from models.users import User
+from taskql.database_clients import BoundedAsyncpgClient, one_connection
+from tests.factories import create_user
+
+
+async def backend(sql: str) -> object:
+    rows = await connections.get("default").execute_query_dict(sql)
+    return next(iter(rows[0].values()))
+
+
+async def test_statements_of_a_block_share_one_pool_connection(client):
+    database = connections.get("default")
+    postgres = isinstance(database, BoundedAsyncpgClient)
+    which = "SELECT pg_backend_pid() AS pid" if postgres else "SELECT 1 AS pid"
+    user = await create_user()
+
+    async with one_connection():
+        first = await backend(which)
+        second = await backend(which)
+        # A transaction in the block takes a connection of its own and commits.
+        async with in_transaction() as transaction:
+            placeholder = "$1" if postgres else "?"
+            await transaction.execute_query(
+                f"UPDATE users SET display_name = 'pinned' WHERE email = {placeholder}",  # noqa: S608
+                [user.email],
+            )
+            other = await backend(which)
+        third = await backend(which)
+        idle_inside = database._pool.get_idle_size() if postgres else None
+
+    assert first == second == third
+    assert (await User.get(id=user.id)).display_name == "pinned"
+    if postgres:
+        assert other != first  # the transaction's own connection
+        assert database._pool.get_idle_size() == idle_inside + 1  # returned
