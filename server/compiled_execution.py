@@ -8,7 +8,7 @@ import strawberry
 from aiohttp import web
 
 from compiler import Compiler, compiling_executor
-from server.app_keys import SETTINGS
+from server.app_keys import DATABASE_MONITOR, SETTINGS
 from server.compiled_http import CompiledAnswers
 from server.graphql_cost_limits import COST_BUDGET, COST_CALCULATOR
 from server.graphql_documents import DOCUMENTS
@@ -55,4 +55,5 @@ def answer_compiled_over_http(app: web.Application, schema: strawberry.Schema) -
         costs=app[COST_CALCULATOR],
         settings=app[SETTINGS].graphql,
         budget=COST_BUDGET in app,
+        monitor=app[DATABASE_MONITOR],
     )

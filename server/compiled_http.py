@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ from server.graphql_documents import QueryDocuments
 from server.graphql_http import EXCHANGE, check_parameters
 from server.persisted_queries import PersistedQueries, PersistedQueryRefused, requested_hash
 from taskql.database_clients import one_connection
+from taskql.database_monitor import DatabaseMonitor
 from taskql.errors import ValidationFailed
 from taskql.metrics import note_operation
 from taskql.settings import GraphQLSettings
@@ -82,8 +84,10 @@ class CompiledAnswers:
         costs: CostCalculator,
         settings: GraphQLSettings,
         budget: bool,
+        monitor: DatabaseMonitor,
     ) -> None:
         self.compiler = compiler
+        self.monitor = monitor
         self.schema = schema
         self.documents = documents
         self.persisted = persisted
@@ -137,8 +141,11 @@ class CompiledAnswers:
         if ready is None:
             return None
         learned, query, variables = ready
-        # The bearer check and the plan's reads: one pool connection for all of them.
-        async with one_connection():
+        # The bearer check and the plan's reads: one pool connection for all of them. Not
+        # while the schema is still to be compared: that comparison runs in a task of its
+        # own, which must not inherit a connection lent to this request.
+        pinned = one_connection() if self.monitor.schema_current else nullcontext()
+        async with pinned:
             context = await context_for(request, web.Response())
             request[HTTP_CONTEXT] = context
             data = await self._run(learned, context, variables)

@@ -135,6 +135,11 @@ class DatabaseMonitor:
         self._behind = pending
         return _behind_reason(pending)
 
+    @property
+    def schema_current(self) -> bool:
+        """Found current once: schema_problem answers without a statement or a task."""
+        return self._schema_current
+
     # --- for the background watcher --------------------------------------------------------
 
     @property
