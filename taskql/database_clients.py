@@ -18,7 +18,7 @@ import inspect
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import aiosqlite
 import asyncpg
@@ -65,6 +65,11 @@ class BoundedWaitPool(asyncpg.Pool):  # type: ignore[misc]
         # Counted for the pool metrics: acquires not yet handed a connection. asyncpg keeps
         # no such count; every acquire (the context manager too) goes through _acquire.
         self.waiting += 1
+        if not self._queue.empty():
+            # An idle connection is handed over without waiting, and asyncpg's timeout costs
+            # a task per acquire (wait_for). Reconnecting a holder whose connection closed
+            # stays bounded by the connect timeout (taskql.database).
+            timeout = None
         try:
             return await super()._acquire(timeout)
         finally:
@@ -98,8 +103,16 @@ class BoundedAsyncpgClient(MeasuredStatements, AsyncpgDBClient):
 
 class PinnedConnection(MeasuredAsyncpgTransaction):
     """One pool connection lent to a block of statements (one_connection): tortoise's
-    transaction wrapper without the transaction. A transaction begun inside the block takes
-    its own connection, as it would outside."""
+    transaction wrapper without the transaction, taking the connection at the block's first
+    statement. A transaction begun inside the block takes its own connection, as it would
+    outside."""
+
+    async def create_connection(self, with_db: bool) -> None:  # noqa: ARG002 - tortoise's signature
+        # tortoise's hook when a statement finds no connection; statements of the block that
+        # run concurrently wait on the wrapper's lock, and the later ones find it made.
+        if self._connection is None:
+            pool = cast("asyncpg.Pool", self._parent._pool)  # noqa: SLF001 - one_connection checked it
+            self._connection = await pool.acquire()
 
     def _in_transaction(self) -> TransactionContext:
         return self._parent._in_transaction()  # noqa: SLF001 - tortoise's own hook
@@ -107,26 +120,27 @@ class PinnedConnection(MeasuredAsyncpgTransaction):
 
 @asynccontextmanager
 async def one_connection() -> AsyncIterator[None]:
-    """The block's statements on one pool connection, taken once.
+    """The block's statements on one pool connection, taken once (if at all).
 
     Taking and returning an asyncpg pool connection costs more CPU than a short statement
-    (the acquire timeout, the task asyncio.shield makes on release): a request whose reads
-    are known in advance pays for it once. SQLite has one connection anyway; inside a
-    transaction its connection is already the one.
+    (asyncpg shields every release with a task): a request whose reads are known in advance
+    pays for it once. SQLite has one connection anyway; inside a transaction its connection
+    is already the one.
     """
     client = connections.get("default")
     pool = getattr(client, "_pool", None)
     if not isinstance(client, BoundedAsyncpgClient) or pool is None:
         yield
         return
-    async with pool.acquire() as connection:
-        pinned = PinnedConnection(client)
-        pinned._connection = connection  # noqa: SLF001 - what tortoise's transactions set
-        token = get_connections().set(client.connection_name, pinned)
-        try:
-            yield
-        finally:
-            get_connections().reset(token)
+    pinned = PinnedConnection(client)
+    pinned._connection = None  # noqa: SLF001 - taken by the first statement
+    token = get_connections().set(client.connection_name, pinned)
+    try:
+        yield
+    finally:
+        get_connections().reset(token)
+        if pinned._connection is not None:  # noqa: SLF001
+            await pool.release(pinned._connection)  # noqa: SLF001
 
 
 class BoundedSqliteClient(MeasuredStatements, SqliteClient):

@@ -41,3 +41,17 @@ async def test_statements_of_a_block_share_one_pool_connection(client):
     if postgres:
         assert other != first  # the transaction's own connection
         assert database._pool.get_idle_size() == idle_inside + 1  # returned
+
+
+async def test_a_block_without_statements_takes_no_connection(client):
+    database = connections.get("default")
+    pool = getattr(database, "_pool", None)
+    idle_before = pool.get_idle_size() if pool is not None else None
+
+    async with one_connection():
+        idle_during = pool.get_idle_size() if pool is not None else None
+        assert await backend("SELECT 1 AS one") == 1
+
+    assert idle_during == idle_before
+    if pool is not None:
+        assert pool.get_idle_size() == idle_before  # the statement's connection came back
