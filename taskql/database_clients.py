@@ -56,7 +56,17 @@ def get_client_class(db_info: dict[str, Any]) -> type[BaseDBAsyncClient]:
 
 
 class BoundedWaitPool(asyncpg.Pool):  # type: ignore[misc]
-    __slots__ = ("_acquire_timeout", "waiting")
+    """asyncpg's pool, with every wait bounded and connections handed out in turn.
+
+    asyncio.Queue (asyncpg's idle connections) is not fair to a woken waiter: a request
+    arriving just as a connection comes back takes it, and the woken waiter queues again at
+    the back. Under load a few requests then wait many times the average (bench, 32 requests
+    on 10 connections: p99 294 ms for a p50 of 31 ms). A semaphore the size of the pool
+    (FIFO since Python 3.11) gives turns in arrival order, and whoever has a turn finds an
+    idle connection at once.
+    """
+
+    __slots__ = ("_acquire_timeout", "_turns", "waiting")
 
     def acquire(self, *, timeout: float | None = None) -> Any:
         return super().acquire(timeout=self._acquire_timeout if timeout is None else timeout)
@@ -65,15 +75,28 @@ class BoundedWaitPool(asyncpg.Pool):  # type: ignore[misc]
         # Counted for the pool metrics: acquires not yet handed a connection. asyncpg keeps
         # no such count; every acquire (the context manager too) goes through _acquire.
         self.waiting += 1
-        if not self._queue.empty():
-            # An idle connection is handed over without waiting, and asyncpg's timeout costs
-            # a task per acquire (wait_for). Reconnecting a holder whose connection closed
-            # stays bounded by the connect timeout (taskql.database).
-            timeout = None
         try:
-            return await super()._acquire(timeout)
+            if self._turns.locked():
+                async with asyncio.timeout(timeout):
+                    await self._turns.acquire()
+            else:
+                await self._turns.acquire()  # at once
+            try:
+                # A turn means an idle connection (no wait, so no timeout: asyncpg's costs a
+                # task per acquire). Reconnecting one that closed is bounded by the connect
+                # timeout (taskql.database).
+                return await super()._acquire(None)
+            except BaseException:
+                self._turns.release()
+                raise
         finally:
             self.waiting -= 1
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        try:
+            await super().release(connection, timeout=timeout)
+        finally:
+            self._turns.release()
 
     def usage(self) -> tuple[int, int, int]:
         """(open connections, lent out, waiting) for the pool metrics."""
@@ -89,6 +112,7 @@ class BoundedAsyncpgClient(MeasuredStatements, AsyncpgDBClient):
     async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
         pool = BoundedWaitPool(None, **{**_POOL_DEFAULTS, **kwargs})
         pool._acquire_timeout = self.acquire_timeout  # noqa: SLF001 - our own subclass's slot
+        pool._turns = asyncio.Semaphore(pool._maxsize)  # noqa: SLF001 - asyncpg's max_size
         pool.waiting = 0
         return await pool
 

@@ -3,11 +3,14 @@ connection, taken once; a transaction inside still takes its own, and commits.""
 
 from __future__ import annotations
 
+import asyncio
+
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from models.users import User
 from taskql.database_clients import BoundedAsyncpgClient, one_connection
+from tests.conftest import with_overrides
 from tests.factories import create_user
 
 
@@ -55,3 +58,30 @@ async def test_a_block_without_statements_takes_no_connection(client):
     assert idle_during == idle_before
     if pool is not None:
         assert pool.get_idle_size() == idle_before  # the statement's connection came back
+
+
+async def test_connections_are_handed_out_in_turn(make_client, settings):
+    """32 requests churning through 4 connections: nobody is overtaken by a request that
+    asked after it (asyncio.Queue alone lets newcomers take a connection a woken waiter was
+    promised, which made a long latency tail)."""
+    await make_client(with_overrides(settings, database={"pool_min": 4, "pool_max": 4}))
+    database = connections.get("default")
+    granted = 0
+    waiting = 0
+    overtaken: list[int] = []
+
+    async def churn() -> None:
+        nonlocal granted, waiting
+        for _ in range(15):
+            ahead, before = waiting, granted
+            waiting += 1
+            async with database.acquire_connection() as connection:
+                waiting -= 1
+                overtaken.append(granted - before - ahead)
+                granted += 1
+                await connection.execute("SELECT 1")
+
+    await asyncio.gather(*(churn() for _ in range(32)))
+
+    assert len(overtaken) == 32 * 15
+    assert max(overtaken) <= 0
