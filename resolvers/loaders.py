@@ -10,7 +10,6 @@ They cache rows, not schema objects: schema/ builds its types from what resolver
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -27,27 +26,55 @@ TaskPageKey = tuple[str, task_models.TaskPage]
 TaskCountKey = tuple[str, task_models.TaskFilterSpec]
 
 
-@dataclass(slots=True)
 class Loaders:
-    viewer: Viewer
-    tasks_by_owner: DataLoader[TaskPageKey, task_models.TaskRows]
-    task_count_by_owner: DataLoader[TaskCountKey, int]
-    task_counts_by_owner: DataLoader[str, dict[str, int]]
-    # Not a loader but the same lifetime: per-request memo of selection facts by field path.
-    selections: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
-    # The users load_users read (id string, the form task rows carry owner_id in -> row, None
-    # when there is no such user). A plain dict, not a DataLoader: only load_users reads it,
-    # always whole batches, and a loader's future per primed row cost more than the batch.
-    users_by_id: dict[str, UserRow | None] = field(default_factory=dict)
+    """The request's loaders, each made when first used: most requests need none of them,
+    and a DataLoader costs more to build than a compiled answer's whole context."""
+
+    __slots__ = (
+        "_task_count_by_owner",
+        "_task_counts_by_owner",
+        "_tasks_by_owner",
+        "selections",
+        "users_by_id",
+        "viewer",
+    )
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.viewer = viewer
+        # Not a loader but the same lifetime: per-request memo of selection facts by path.
+        self.selections: dict[tuple[str, ...], frozenset[str]] = {}
+        # The users load_users read (id string, the form task rows carry owner_id in -> row,
+        # None when there is no such user). A plain dict, not a DataLoader: only load_users
+        # reads it, always whole batches, and a loader's future per primed row cost more than
+        # the batch.
+        self.users_by_id: dict[str, UserRow | None] = {}
+        self._tasks_by_owner: DataLoader[TaskPageKey, task_models.TaskRows] | None = None
+        self._task_count_by_owner: DataLoader[TaskCountKey, int] | None = None
+        self._task_counts_by_owner: DataLoader[str, dict[str, int]] | None = None
+
+    @property
+    def tasks_by_owner(self) -> DataLoader[TaskPageKey, task_models.TaskRows]:
+        if self._tasks_by_owner is None:
+            self._tasks_by_owner = DataLoader(load_fn=partial(_load_task_pages, self.viewer))
+        return self._tasks_by_owner
+
+    @property
+    def task_count_by_owner(self) -> DataLoader[TaskCountKey, int]:
+        if self._task_count_by_owner is None:
+            self._task_count_by_owner = DataLoader(load_fn=partial(_load_task_totals, self.viewer))
+        return self._task_count_by_owner
+
+    @property
+    def task_counts_by_owner(self) -> DataLoader[str, dict[str, int]]:
+        if self._task_counts_by_owner is None:
+            self._task_counts_by_owner = DataLoader(
+                load_fn=partial(_load_status_counts, self.viewer)
+            )
+        return self._task_counts_by_owner
 
 
 def build_loaders(viewer: Viewer) -> Loaders:
-    return Loaders(
-        viewer=viewer,
-        tasks_by_owner=DataLoader(load_fn=partial(_load_task_pages, viewer)),
-        task_count_by_owner=DataLoader(load_fn=partial(_load_task_totals, viewer)),
-        task_counts_by_owner=DataLoader(load_fn=partial(_load_status_counts, viewer)),
-    )
+    return Loaders(viewer)
 
 
 async def load_users(loaders: Loaders, ids: Sequence[str]) -> dict[str, UserRow | None]:
