@@ -188,7 +188,9 @@ class PlanCompiler:
         connection_type = _object_type(field_def)
         grouped = self._grouped(connection_type, nodes)
         owner_selected = "owner" in (wanted := _wanted(nodes, self.fragments))
-        self.statements += 1 + (1 if owner_selected else 0)
+        # A root list reads its owners in its own statement (models.tasks.list_tasks); the
+        # pages below a users list read theirs in one more.
+        self.statements += 1 + (1 if owner_selected and nested else 0)
         return ListRead(
             key=key,
             arguments=self._arguments(field_def, nodes),

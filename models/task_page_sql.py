@@ -41,6 +41,7 @@ from models.task_values import (
 SQLITE_UNION_MAX_OWNERS = 200
 # The row a probe found is marked by this column (0: a page row).
 SIDE = "side"
+OWNER_PREFIX = "owner__"
 _NOTHING = "1 = 0"
 
 
@@ -154,6 +155,20 @@ def read_keys(page: TaskPage) -> list[ReadKey]:
 
 def order_by(keys: Sequence[ReadKey], prefix: str = "") -> str:
     return ", ".join(key.sql(prefix) for key in keys)
+
+
+def with_owners(page: TaskPage, query: str, owner_columns: Sequence[str]) -> str:
+    """The page's rows, each with its owner's columns (named OWNER_PREFIX + column): the
+    owners come in the same statement instead of a read of their own. The join is ordered
+    again in the page's read order, by the names of the page's own output columns (the
+    owner's are all prefixed, so no name is ambiguous)."""
+    keys = order_by(read_keys(page))
+    order = keys if page.probe is None else f"{SIDE}, {keys}"
+    owner = ", ".join(f"owner.{column} AS {OWNER_PREFIX}{column}" for column in owner_columns)
+    return (
+        f"SELECT page.*, {owner} FROM ({query}) AS page"  # noqa: S608 - fixed parts
+        f" LEFT JOIN users AS owner ON owner.id = page.owner_id ORDER BY {order}"
+    )
 
 
 def page_select(sql: Sql, page: TaskPage, base: Callable[[], list[str]]) -> str:

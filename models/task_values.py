@@ -129,3 +129,5 @@ class TaskRows:
 
     rows: list[TaskRow]
     beyond_cursor: bool
+    # The owners' user rows by owner id, when the page was read with them (list_tasks).
+    owners: dict[str, dict[str, Any]] | None = None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -24,6 +24,7 @@ from models.task_values import (
     TaskRows,
     TaskSort,
 )
+from models.users import USER_COLUMNS, USER_DATETIME_COLUMNS
 from taskql.limits import TASK_CLIENT_MUTATION_ID_MAX, TASK_TITLE_MAX
 
 if TYPE_CHECKING:
@@ -31,6 +32,12 @@ if TYPE_CHECKING:
 
 _DATETIME_COLUMNS = ("due_at", "completed_at", "created_at", "updated_at")
 _ID_COLUMNS = ("id", "owner_id")
+# A page read with its owners: their user columns but the id (the row's owner_id).
+_OWNER_COLUMNS = tuple(column for column in USER_COLUMNS if column != "id")
+_WITH_OWNER_DATETIME_COLUMNS = (
+    *_DATETIME_COLUMNS,
+    *(page_sql.OWNER_PREFIX + column for column in USER_DATETIME_COLUMNS),
+)
 
 # The values live in models.task_values (no ORM there, so the schema can read them); they are
 # re-exported so `task_models.Status` and the like keep reading as one domain.
@@ -138,8 +145,11 @@ async def get_tasks(
     return await _fetch(sql, f"SELECT {columns} FROM tasks WHERE {' AND '.join(where)}")  # noqa: S608 - fixed parts
 
 
-async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> TaskRows:
-    """One page of tasks in read order (plus the look-ahead row, if any)."""
+async def list_tasks(
+    *, owner_scope: uuid.UUID | None, page: TaskPage, with_owners: bool = False
+) -> TaskRows:
+    """One page of tasks in read order (plus the look-ahead row, if any); `with_owners`:
+    their owners' user rows too, in the same statement."""
     sql = Sql()
     is_ranked = page_sql.ranked(page)
     query = page_sql.page_select(
@@ -150,7 +160,13 @@ async def list_tasks(*, owner_scope: uuid.UUID | None, page: TaskPage) -> TaskRo
             *page_sql.filter_clauses(sql, page.filters, ranked=is_ranked),
         ],
     )
-    return split_probe(await _fetch(sql, query))
+    if not with_owners:
+        return split_probe(await _fetch(sql, query))
+    query = page_sql.with_owners(page, query, _OWNER_COLUMNS)
+    rows = await sql.fetch(
+        query, id_columns=_ID_COLUMNS, datetime_columns=_WITH_OWNER_DATETIME_COLUMNS
+    )
+    return _take_owners(split_probe(rows))
 
 
 async def list_tasks_for_owners(
@@ -167,6 +183,19 @@ async def list_tasks_for_owners(
     for row in await _fetch(sql, query):
         grouped.setdefault(row["owner_id"], []).append(row)
     return {owner_id: split_probe(rows) for owner_id, rows in grouped.items()}
+
+
+def _take_owners(page: TaskRows) -> TaskRows:
+    """Moves each row's owner columns into page.owners, as users.get_many would read them."""
+    owners: dict[str, dict[str, Any]] = {}
+    for row in page.rows:
+        owner: dict[str, Any] = {"id": row["owner_id"]}
+        for column in _OWNER_COLUMNS:
+            owner[column] = row.pop(page_sql.OWNER_PREFIX + column)
+        if owner["email"] is not None:  # never NULL: the join found the owner
+            owners[owner["id"]] = owner
+    page.owners = owners
+    return page
 
 
 def split_probe(rows: list[TaskRow]) -> TaskRows:

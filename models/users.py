@@ -188,7 +188,8 @@ USER_COLUMNS = (
 
 NO_USER_FILTER = UserFilterSpec()
 _SELECT_USERS = f"SELECT {', '.join(USER_COLUMNS)} FROM users"  # noqa: S608 - fixed columns
-_DATETIME_COLUMNS = ("created_at", "updated_at")
+# Parsed from SQLite's text (models.sql); email_verified_at is read as stored.
+USER_DATETIME_COLUMNS = ("created_at", "updated_at")
 
 
 async def get_many(*, user_ids: Sequence[uuid.UUID | str]) -> list[dict[str, Any]]:
@@ -284,7 +285,7 @@ def _order(sql: Sql, sort: UserSort, descending: bool, limit: int) -> str:
 
 
 async def _fetch(sql: Sql, query: str) -> list[dict[str, Any]]:
-    rows = await sql.fetch(query, id_columns=("id",), datetime_columns=_DATETIME_COLUMNS)
+    rows = await sql.fetch(query, id_columns=("id",), datetime_columns=USER_DATETIME_COLUMNS)
     if not sql.postgres:
         for row in rows:
             row["is_active"] = bool(row["is_active"])

@@ -9,7 +9,7 @@ They cache rows, not schema objects: schema/ builds its types from what resolver
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -75,6 +75,11 @@ class Loaders:
 
 def build_loaders(viewer: Viewer) -> Loaders:
     return Loaders(viewer)
+
+
+def remember_users(loaders: Loaders, rows: Mapping[str, UserRow]) -> None:
+    """User rows read with something else (a page's owners): load_users answers from them."""
+    loaders.users_by_id.update(rows)
 
 
 async def load_users(loaders: Loaders, ids: Sequence[str]) -> dict[str, UserRow | None]:

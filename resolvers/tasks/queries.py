@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from models import tasks as task_models
-from resolvers.loaders import UserRow, load_users
+from resolvers.loaders import UserRow, load_users, remember_users
 from resolvers.lookahead import nested_fields
 from resolvers.ownership import task_owner_scope
 from resolvers.selection import selected_names
@@ -89,11 +89,13 @@ async def tasks_page(
     read the same statements in the same scope."""
     scope = task_owner_scope(context.viewer)
     page, shown = _page_request(context.settings, wanted, arguments)
-    rows = await task_models.list_tasks(owner_scope=scope, page=page)
+    rows = await task_models.list_tasks(owner_scope=scope, page=page, with_owners="owner" in wanted)
 
     async def count() -> int:
         return await task_models.count_tasks(owner_scope=scope, filters=page.filters)
 
+    if rows.owners is not None:
+        remember_users(context.loaders, rows.owners)
     owners = await owner_rows(context.loaders, wanted, rows.rows[:shown])
     return task_page(
         context.settings, wanted, rows, page=page, shown=shown, count=count, owners=owners
