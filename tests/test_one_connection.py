@@ -37,7 +37,7 @@ async def test_statements_of_a_block_share_one_pool_connection(client):
             )
             other = await backend(which)
         third = await backend(which)
-        idle_inside = database._pool.get_idle_size() if postgres else None
+        idle_inside = database._pool.get_idle_size() if postgres else 0
 
     assert first == second == third
     assert (await User.get(id=user.id)).display_name == "pinned"
