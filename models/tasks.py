@@ -34,6 +34,7 @@ _DATETIME_COLUMNS = ("due_at", "completed_at", "created_at", "updated_at")
 _ID_COLUMNS = ("id", "owner_id")
 # A page read with its owners: their user columns but the id (the row's owner_id).
 _OWNER_COLUMNS = tuple(column for column in USER_COLUMNS if column != "id")
+_OWNER_KEYS = tuple((page_sql.OWNER_PREFIX + column, column) for column in _OWNER_COLUMNS)
 _WITH_OWNER_DATETIME_COLUMNS = (
     *_DATETIME_COLUMNS,
     *(page_sql.OWNER_PREFIX + column for column in USER_DATETIME_COLUMNS),
@@ -189,9 +190,10 @@ def _take_owners(page: TaskRows) -> TaskRows:
     """Moves each row's owner columns into page.owners, as users.get_many would read them."""
     owners: dict[str, dict[str, Any]] = {}
     for row in page.rows:
+        take = row.pop
         owner: dict[str, Any] = {"id": row["owner_id"]}
-        for column in _OWNER_COLUMNS:
-            owner[column] = row.pop(page_sql.OWNER_PREFIX + column)
+        for read_as, column in _OWNER_KEYS:
+            owner[column] = take(read_as)
         if owner["email"] is not None:  # never NULL: the join found the owner
             owners[owner["id"]] = owner
     page.owners = owners
