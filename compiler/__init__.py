@@ -15,11 +15,12 @@ of the variables that @skip/@include read) and kept in a bounded LRU (plan_cache
 How it reads. The reads are the resolvers' own functions (resolvers.tasks.queries.tasks_page,
 owners_task_pages, resolvers.users.queries.users_page): the same scope function, the same
 SQL builders, the same number of statements, chosen at compile time (one per list level,
-the root tasks page joining its owners; one more for the owners of User.tasks pages). Rows go straight into the response dicts: no strawberry object, no
-graphql-core field resolution. Each edge and node plan is written out once, when it is
-compiled, as a generated Python function (builders.py: straight-line code, one dict literal
-per row; only response keys and column names, through repr, reach its source). The root
-field's permission classes run once per request before its read.
+the root tasks page joining its owners; one more for the owners of User.tasks pages). Rows go
+straight into the response dicts: no strawberry object, no graphql-core field resolution.
+Each edge and node plan is written out once, when it is compiled, as a generated Python
+function (builders.py: straight-line code, one dict literal per row; only response keys and
+column names, through repr, reach its source). The root field's permission classes run once
+per request before its read.
 
 What falls back, and why that is always the same answer. Anything the compiler does not
 know is left to graphql-core exactly as before: mutations, subscriptions, introspection,

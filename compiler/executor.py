@@ -63,6 +63,27 @@ class Compiler:
             raise Fallback(compiled)
         return compiled
 
+    async def attempt(
+        self, plan: Plan, context: Any, variables: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The plan's data, counted as compiled; None, counted with its reason, when the run
+        met a surprise: nothing was sent, and graphql-core answers the whole operation, errors
+        and all."""
+        assert self.schema is not None  # noqa: S101 - plan_for checked it
+        try:
+            data = await run(plan, self.schema, context, variables)
+        except Fallback as fallback:
+            reason = fallback.reason
+        except ValidationFailed:
+            reason = Reason.ARGUMENT
+        except Exception:  # noqa: BLE001 - graphql-core runs it again and reports it
+            reason = Reason.ANOMALY
+        else:
+            self.counters.count_compiled()
+            return data
+        self.counters.count_fallback(reason)
+        return None
+
     def compiled(self, operation: OperationDefinitionNode) -> bool:
         """Whether the operation has a plan, for some values of the variables @skip/@include
         read."""
@@ -100,22 +121,10 @@ def compiling_executor(base: type[E], compiler: Compiler) -> type[E]:
             return self._run_compiled(plan, serially)
 
         async def _run_compiled(self, plan: Plan, serially: bool | None) -> Any:
-            try:
-                assert compiler.schema is not None  # noqa: S101 - plan_for checked it
-                data = await run(
-                    plan, compiler.schema, self.context_value, self.variable_values.coerced
-                )
-            except Fallback as fallback:
-                reason = fallback.reason
-            except ValidationFailed:
-                reason = Reason.ARGUMENT
-            except Exception:  # noqa: BLE001 - graphql-core runs it again and reports it
-                reason = Reason.ANOMALY
-            else:
-                compiler.counters.count_compiled()
+            coerced = self.variable_values.coerced
+            data = await compiler.attempt(plan, self.context_value, coerced)
+            if data is not None:
                 return self.build_response(data)
-            # Nothing was sent: graphql-core answers the whole operation, errors and all.
-            compiler.counters.count_fallback(reason)
             result = super().execute_operation(serially)
             if self.is_awaitable(result):
                 return await result

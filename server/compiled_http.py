@@ -40,9 +40,8 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from compiler import Compiler, Reason
+from compiler import Compiler
 from compiler.reasons import Fallback
-from compiler.run import run
 from resolvers.context import Context
 from server.app_keys import OPERATION_NAME
 from server.graphql_cost import CostCalculator
@@ -52,7 +51,6 @@ from server.graphql_http import EXCHANGE, check_parameters
 from server.persisted_queries import PersistedQueries, PersistedQueryRefused, requested_hash
 from taskql.database_clients import one_connection
 from taskql.database_monitor import DatabaseMonitor
-from taskql.errors import ValidationFailed
 from taskql.metrics import note_operation
 from taskql.settings import GraphQLSettings
 
@@ -151,7 +149,6 @@ class CompiledAnswers:
             data = await self._run(learned, context, variables)
         if data is None:
             return None
-        self.compiler.counters.count_compiled()
         self.answered += 1
         if learned.name:
             request[OPERATION_NAME] = learned.name
@@ -189,20 +186,10 @@ class CompiledAnswers:
             plan = self.compiler.plan_for(learned.operation, learned.fragments, variables)
         except Fallback:
             return None  # counted by the full path, which meets the same reason
-        schema = self.compiler.schema
-        assert schema is not None  # noqa: S101 - plan_for checked it
-        try:
-            return await run(plan, schema, context, variables)
-        except Fallback as fallback:
-            reason = fallback.reason
-        except ValidationFailed:
-            reason = Reason.ARGUMENT
-        except Exception:  # noqa: BLE001 - graphql-core runs it again and reports it
-            reason = Reason.ANOMALY
-        # Nothing was sent: graphql-core answers the whole operation, errors and all.
-        self.compiler.counters.count_fallback(reason)
-        context.compiled = False
-        return None
+        data = await self.compiler.attempt(plan, context, variables)
+        if data is None:
+            context.compiled = False  # the full path answers without running it again
+        return data
 
     def _document_text(self, payload: dict[str, Any]) -> str | None:
         """The text the full path would run: the body's, or a manifest document by hash."""
