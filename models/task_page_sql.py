@@ -160,10 +160,10 @@ def order_by(keys: Sequence[ReadKey], prefix: str = "") -> str:
 def with_owners(page: TaskPage, query: str, owner_columns: Sequence[str]) -> str:
     """The page's rows, each with its owner's columns (named OWNER_PREFIX + column): the
     owners come in the same statement instead of a read of their own. The join is ordered
-    again in the page's read order, by the names of the page's own output columns (the
-    owner's are all prefixed, so no name is ambiguous)."""
-    keys = order_by(read_keys(page))
-    order = keys if page.probe is None else f"{SIDE}, {keys}"
+    again in the page's read order, by the page's own columns (select_columns always holds
+    the sort keys), qualified: users has columns of the same names."""
+    keys = order_by(read_keys(page), prefix="page.")
+    order = keys if page.probe is None else f"page.{SIDE}, {keys}"
     owner = ", ".join(f"owner.{column} AS {OWNER_PREFIX}{column}" for column in owner_columns)
     return (
         f"SELECT page.*, {owner} FROM ({query}) AS page"  # noqa: S608 - fixed parts
