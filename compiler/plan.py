@@ -119,6 +119,8 @@ class ListRead:
     permissions: tuple[BasePermission, ...]
     connection: ObjectPlan
     nested: tuple[ListRead, ...] = ()  # users: the User.tasks reads below its nodes
+    # tasks: the owner columns its nodes read (models.tasks.list_tasks joins only those).
+    owner_columns: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -191,12 +193,14 @@ class PlanCompiler:
         # A root list reads its owners in its own statement (models.tasks.list_tasks); the
         # pages below a users list read theirs in one more.
         self.statements += 1 + (1 if owner_selected and nested else 0)
+        connection = self._connection(connection_type, grouped, self._task, TASK_NODE)
         return ListRead(
             key=key,
             arguments=self._arguments(field_def, nodes),
             wanted=wanted,
             permissions=() if nested else _permissions(field_def),
-            connection=self._connection(connection_type, grouped, self._task, TASK_NODE),
+            connection=connection,
+            owner_columns=_owner_columns(connection) if owner_selected else None,
         )
 
     def _user_list(self, key: str, field_def: GraphQLField, nodes: list[FieldNode]) -> ListRead:
@@ -375,6 +379,19 @@ def _convert(
             coerced[argument.name.value] = value
     check_arguments(field_def, coerced)
     return convert_arguments(schema, coerced, definition.arguments)
+
+
+def _owner_columns(connection: ObjectPlan) -> tuple[str, ...]:
+    """The user columns the owners below a task connection show (their id is the task's
+    owner_id); `email` always, the join's mark of a found owner."""
+    columns = {"email"}
+    for edges in connection:
+        for node in edges.sub if edges.kind == EDGES else ():
+            for owner in node.sub if node.kind == NODE else ():
+                for field in owner.sub if owner.kind == OWNER else ():
+                    if field.kind == VALUE and field.name != "id":
+                        columns.add(field.name)
+    return tuple(sorted(columns))
 
 
 def _has_variables(nodes: tuple[Any, ...]) -> bool:

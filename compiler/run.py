@@ -44,7 +44,9 @@ async def run(
         arguments = read.arguments.values(schema, variables)
         _permit(read, context, arguments)
         if root.kind == TASKS_ROOT:
-            page = await tasks_page(context, read.wanted, arguments)
+            page = await tasks_page(
+                context, read.wanted, arguments, owner_columns=read.owner_columns
+            )
             data[root.key] = connection(read.connection, page, page.owners, viewer, ())
         else:
             page = await users_page(context.settings, read.wanted, arguments)

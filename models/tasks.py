@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
@@ -34,7 +35,17 @@ _DATETIME_COLUMNS = ("due_at", "completed_at", "created_at", "updated_at")
 _ID_COLUMNS = ("id", "owner_id")
 # A page read with its owners: their user columns but the id (the row's owner_id).
 _OWNER_COLUMNS = tuple(column for column in USER_COLUMNS if column != "id")
-_OWNER_KEYS = tuple((page_sql.OWNER_PREFIX + column, column) for column in _OWNER_COLUMNS)
+
+
+@lru_cache(maxsize=64)
+def _owner_keys(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(name in the joined row, user column) of these owner columns; `email` always."""
+    if "email" not in columns:
+        columns = ("email", *columns)
+    return tuple((page_sql.OWNER_PREFIX + column, column) for column in columns)
+
+
+_OWNER_KEYS = _owner_keys(_OWNER_COLUMNS)
 _WITH_OWNER_DATETIME_COLUMNS = (
     *_DATETIME_COLUMNS,
     *(page_sql.OWNER_PREFIX + column for column in USER_DATETIME_COLUMNS),
@@ -147,10 +158,15 @@ async def get_tasks(
 
 
 async def list_tasks(
-    *, owner_scope: uuid.UUID | None, page: TaskPage, with_owners: bool = False
+    *,
+    owner_scope: uuid.UUID | None,
+    page: TaskPage,
+    with_owners: bool = False,
+    owner_columns: Sequence[str] | None = None,
 ) -> TaskRows:
     """One page of tasks in read order (plus the look-ahead row, if any); `with_owners`:
-    their owners' user rows too, in the same statement."""
+    their owners' user rows too, in the same statement: `owner_columns` of them (with
+    `email`), or all the columns users.get_many reads."""
     sql = Sql()
     is_ranked = page_sql.ranked(page)
     query = page_sql.page_select(
@@ -163,11 +179,12 @@ async def list_tasks(
     )
     if not with_owners:
         return split_probe(await _fetch(sql, query))
-    query = page_sql.with_owners(page, query, _OWNER_COLUMNS)
+    keys = _OWNER_KEYS if owner_columns is None else _owner_keys(tuple(owner_columns))
+    query = page_sql.with_owners(page, query, [column for _, column in keys])
     rows = await sql.fetch(
         query, id_columns=_ID_COLUMNS, datetime_columns=_WITH_OWNER_DATETIME_COLUMNS
     )
-    return _take_owners(split_probe(rows))
+    return _take_owners(split_probe(rows), keys)
 
 
 async def list_tasks_for_owners(
@@ -186,13 +203,14 @@ async def list_tasks_for_owners(
     return {owner_id: split_probe(rows) for owner_id, rows in grouped.items()}
 
 
-def _take_owners(page: TaskRows) -> TaskRows:
-    """Moves each row's owner columns into page.owners, as users.get_many would read them."""
+def _take_owners(page: TaskRows, keys: tuple[tuple[str, str], ...]) -> TaskRows:
+    """Moves each row's owner columns into page.owners (as users.get_many reads them, when
+    `keys` are all its columns)."""
     owners: dict[str, dict[str, Any]] = {}
     for row in page.rows:
         take = row.pop
         owner: dict[str, Any] = {"id": row["owner_id"]}
-        for read_as, column in _OWNER_KEYS:
+        for read_as, column in keys:
             owner[column] = take(read_as)
         if owner["email"] is not None:  # never NULL: the join found the owner
             owners[owner["id"]] = owner

@@ -198,3 +198,30 @@ async def test_switched_off_with_compiled_execution(make_client, settings):
     client = await make_client(with_overrides(settings, graphql={"compiled_execution": False}))
 
     assert COMPILED_ANSWERS not in client.app
+
+
+async def test_a_compiled_page_joins_only_the_owner_columns_it_shows(
+    make_client, settings, sql_statements
+):
+    """A plan knows what its owners show; graphql-core's path reads whole user rows (a User
+    is made from all of them)."""
+    clients = {
+        compiled: await make_client(
+            with_overrides(settings, graphql={"compiled_execution": compiled})
+        )
+        for compiled in (True, False)
+    }
+    token = await add_rows(settings)
+    body = {"query": "{ tasks(first: 5) { edges { node { id owner { id displayName } } } } }"}
+    joined = {}
+    for compiled, client in clients.items():
+        sql_statements.reset()
+        status, _, answer = await post(client, body, token)
+        assert status == 200
+        assert b'"errors"' not in answer
+        [joined[compiled]] = [s for s in sql_statements.statements if "JOIN users" in s]
+
+    assert "owner.display_name" in joined[True]
+    assert "owner.email" in joined[True]  # the join's mark of a found owner
+    assert "owner.created_at" not in joined[True]
+    assert "owner.created_at" in joined[False]

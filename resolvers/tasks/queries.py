@@ -82,24 +82,42 @@ async def tasks(
 
 
 async def tasks_page(
-    context: Context, wanted: frozenset[str], arguments: Mapping[str, Any]
+    context: Context,
+    wanted: frozenset[str],
+    arguments: Mapping[str, Any],
+    *,
+    owner_columns: tuple[str, ...] | None = None,
 ) -> RowPage:
     """Query.tasks for the names `wanted` below it and its `arguments` (by Python name,
     absent ones None): shared by the resolver and the compiled plans (compiler/), so both
-    read the same statements in the same scope."""
+    read the same statements in the same scope. `owner_columns`: the owner columns to read
+    (a compiled plan knows them), else all a User is made from."""
     scope = task_owner_scope(context.viewer)
     page, shown = _page_request(context.settings, wanted, arguments)
-    rows = await task_models.list_tasks(owner_scope=scope, page=page, with_owners="owner" in wanted)
+    rows = await task_models.list_tasks(
+        owner_scope=scope, page=page, with_owners="owner" in wanted, owner_columns=owner_columns
+    )
 
     async def count() -> int:
         return await task_models.count_tasks(owner_scope=scope, filters=page.filters)
 
-    if rows.owners is not None:
-        remember_users(context.loaders, rows.owners)
-    owners = await owner_rows(context.loaders, wanted, rows.rows[:shown])
+    owners: Mapping[str, UserRow | None] | None = _page_owners(rows.rows[:shown], rows.owners)
+    if owners is not None and owner_columns is None:
+        remember_users(context.loaders, rows.owners or {})  # whole rows: later loads reuse them
+    elif owners is None:
+        owners = await owner_rows(context.loaders, wanted, rows.rows[:shown])
     return task_page(
         context.settings, wanted, rows, page=page, shown=shown, count=count, owners=owners
     )
+
+
+def _page_owners(
+    rows: Sequence[task_models.TaskRow], read: Mapping[str, UserRow] | None
+) -> dict[str, UserRow | None] | None:
+    """The owners of `rows` as owner_rows gives them, from those read with the page."""
+    if read is None or not rows:
+        return None
+    return {row["owner_id"]: read.get(row["owner_id"]) for row in rows}
 
 
 async def user_tasks(
