@@ -93,6 +93,9 @@ def _connection(database: DatabaseSettings, *, bounded: bool) -> dict[str, Any]:
         # Sent in the start-up packet of every connection: no extra round trip; 0 is none.
         server_settings = credentials.setdefault("server_settings", {})
         server_settings["statement_timeout"] = str(statement_ms)
+        # Timestamps come back as text in UTC, whatever the server's default time zone
+        # (taskql.database_clients reads them with datetime.fromisoformat).
+        server_settings["TimeZone"] = "UTC"
         # asyncpg's connect timeout (60 s by default): a host that drops packets must not
         # hold a request longer than waiting for a busy pool would.
         credentials["timeout"] = database.pool_acquire_timeout_seconds

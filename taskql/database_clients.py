@@ -18,6 +18,7 @@ import inspect
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, Literal, cast
 
 import aiosqlite
@@ -104,13 +105,27 @@ class BoundedWaitPool(asyncpg.Pool):  # type: ignore[misc]
         return size, size - self.get_idle_size(), self.waiting
 
 
+async def _text_timestamps(connection: asyncpg.Connection) -> None:
+    """timestamptz travels as text and is parsed by datetime.fromisoformat (C): asyncpg's
+    binary decoder costs about 1.6 µs a value, this 0.85 (a 200-row page with one timestamp:
+    320 against 170 µs). The session's TimeZone is UTC (taskql.database), so values come back
+    aware in UTC exactly as before; parameters go out as ISO 8601 with their offset."""
+    await connection.set_type_codec(
+        "timestamptz",
+        schema="pg_catalog",
+        encoder=datetime.isoformat,
+        decoder=datetime.fromisoformat,
+        format="text",
+    )
+
+
 class BoundedAsyncpgClient(MeasuredStatements, AsyncpgDBClient):
     def __init__(self, *, acquire_timeout: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.acquire_timeout = acquire_timeout
 
     async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
-        pool = BoundedWaitPool(None, **{**_POOL_DEFAULTS, **kwargs})
+        pool = BoundedWaitPool(None, **{**_POOL_DEFAULTS, **kwargs, "init": _text_timestamps})
         pool._acquire_timeout = self.acquire_timeout  # noqa: SLF001 - our own subclass's slot
         pool._turns = asyncio.Semaphore(pool._maxsize)  # noqa: SLF001 - asyncpg's max_size
         pool.waiting = 0
