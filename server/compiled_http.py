@@ -67,6 +67,7 @@ class Learned:
     fragments: dict[str, FragmentDefinitionNode]
     # What strawberry calls the operation's name: the requested one, else the document's.
     name: str | None
+    size: int  # bytes of text, charged to the text budget
 
 
 class CompiledAnswers:
@@ -110,7 +111,8 @@ class CompiledAnswers:
     def learn(self, query: str, requested: str | None) -> None:
         """After the full path answered the pair without errors: keep it when it ran compiled."""
         key = (query, requested)
-        if key in self._learned or len(query) > self.documents.max_document_bytes:
+        size = len(query.encode("utf-8", "surrogatepass"))  # as the document cache counts
+        if key in self._learned or size > self.documents.max_document_bytes:
             return
         try:
             document = self.documents.parse(query)  # the cached parse
@@ -123,13 +125,13 @@ class CompiledAnswers:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         name = requested if requested is not None else _name_of(operation)
-        self._learned[key] = Learned(document, operation, fragments, name)
-        self.text_size += len(query)
+        self._learned[key] = Learned(document, operation, fragments, name, size)
+        self.text_size += size
         while len(self._learned) > self.capacity or (
             self.text_size > self.text_budget and len(self._learned) > 1
         ):
-            (evicted, _), _ = self._learned.popitem(last=False)
-            self.text_size -= len(evicted)
+            _, evicted = self._learned.popitem(last=False)
+            self.text_size -= evicted.size
 
     async def answer(
         self, request: web.Request, context_for: ContextFactory
@@ -162,6 +164,8 @@ class CompiledAnswers:
     async def _ready(self, request: web.Request) -> tuple[Learned, str, dict[str, Any]] | None:
         """The learned pair, its text and coerced variables, when this request may be
         answered here."""
+        if not self._learned:
+            return None  # nothing to answer: the body is decoded once, by the full path
         payload = None
         if request.content_type == "application/json":
             payload = _payload(await request.read())
