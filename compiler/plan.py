@@ -30,7 +30,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.resolvers import is_default_resolver
 from strawberry.types.field import StrawberryField
 
-from compiler import builders
+from compiler import builders, json_sql
 from compiler.kinds import (
     CURSOR,
     EDGES,
@@ -54,7 +54,7 @@ from schema.tasks.types import PRIORITY_MEMBERS, STATUS_MEMBERS
 from schema.users.queries import UserQuery
 from schema.users.types import ROLE_MEMBERS, User
 from taskql.errors import ValidationFailed
-from taskql.global_ids import encode_task, encode_user
+from taskql.global_ids import TASK, USER, encode_task, encode_user
 from taskql.graphql_internals import convert_arguments, definition_of
 from taskql.string_inputs import check_arguments
 
@@ -70,6 +70,8 @@ KNOWN_ARGUMENTS = {
 }
 TASK_COLUMNS = frozenset({"id", *OPTIONAL_COLUMNS.values()})
 USER_COLUMNS = frozenset({"id", "display_name", "role", "is_active", "created_at", "updated_at"})
+# The type a global id encoder names (json_sql writes the same encoding).
+GLOBAL_ID_TYPES: dict[Callable[[str], str], str] = {encode_task: TASK, encode_user: USER}
 PAGE_INFO_ATTRIBUTES = frozenset(
     {"has_next_page", "has_previous_page", "start_cursor", "end_cursor"}
 )
@@ -89,6 +91,8 @@ class FieldPlan:
     text: Callable[[str], Any] | None = None
     # EDGES: the generated function making the edges of a page (builders.py).
     build: Callable[..., Any] | None = None
+    # VALUE, EMAIL: the SQL writing this leaf's JSON text (json_sql.py); None: not written.
+    sql: Callable[[str], str] | None = None
 
 
 ObjectPlan = tuple[FieldPlan, ...]
@@ -121,6 +125,10 @@ class ListRead:
     nested: tuple[ListRead, ...] = ()  # users: the User.tasks reads below its nodes
     # tasks: the owner columns its nodes read (models.tasks.list_tasks joins only those).
     owner_columns: tuple[str, ...] | None = None
+    # On PostgreSQL, one statement writes the list's JSON text (json_sql.py).
+    written: bool = False
+    # The statements the row builders' run of this list sends (its nested lists included).
+    statements: int = 0
 
 
 @dataclass(slots=True)
@@ -136,6 +144,16 @@ class Plan:
     roots: tuple[RootPlan, ...]
     # SQL statements a run sends, fixed at compile time (the bearer check not included).
     statements: int = 0
+
+    def statements_on(self, *, postgres: bool) -> int:
+        """What a run sends on this database: on PostgreSQL a written list costs one."""
+        if not postgres:
+            return self.statements
+        return sum(
+            1 if root.read.written else root.read.statements
+            for root in self.roots
+            if root.read is not None
+        )
 
 
 class PlanCompiler:
@@ -189,12 +207,13 @@ class PlanCompiler:
     ) -> ListRead:
         connection_type = _object_type(field_def)
         grouped = self._grouped(connection_type, nodes)
+        before = self.statements
         owner_selected = "owner" in (wanted := _wanted(nodes, self.fragments))
         # A root list reads its owners in its own statement (models.tasks.list_tasks); the
         # pages below a users list read theirs in one more.
         self.statements += 1 + (1 if owner_selected and nested else 0)
         connection = self._connection(connection_type, grouped, self._task, TASK_NODE)
-        return ListRead(
+        read = ListRead(
             key=key,
             arguments=self._arguments(field_def, nodes),
             wanted=wanted,
@@ -202,16 +221,20 @@ class PlanCompiler:
             connection=connection,
             owner_columns=_owner_columns(connection) if owner_selected else None,
         )
+        read.written = not nested and json_sql.writable(read, owners=True)
+        read.statements = self.statements - before
+        return read
 
     def _user_list(self, key: str, field_def: GraphQLField, nodes: list[FieldNode]) -> ListRead:
         connection_type = _object_type(field_def)
         grouped = self._grouped(connection_type, nodes)
+        before = self.statements
         self.statements += 1
         nested: list[ListRead] = []
         connection = self._connection(
             connection_type, grouped, lambda t, g: self._user(t, g, nested=nested), USER_NODE
         )
-        return ListRead(
+        read = ListRead(
             key=key,
             arguments=self._arguments(field_def, nodes),
             wanted=_wanted(nodes, self.fragments),
@@ -219,6 +242,9 @@ class PlanCompiler:
             connection=connection,
             nested=tuple(nested),
         )
+        read.written = json_sql.writable(read, owners=False)
+        read.statements = self.statements - before
+        return read
 
     def _connection(
         self,
@@ -469,12 +495,18 @@ def _value(
     if not is_leaf_type(leaf) or is_list_type(leaf):
         raise Fallback(Reason.FIELD)
     text: Callable[[str], Any] | None
+    sql: Callable[[str], str] | None
     if global_id is not None:
         convert, text = _global_id(global_id), global_id
+        sql = json_sql.global_id_leaf(GLOBAL_ID_TYPES[global_id])
+    elif is_enum_type(leaf):
+        outputs = _enum_outputs(name, leaf)
+        convert, text, sql = outputs.__getitem__, None, json_sql.enum_leaf(outputs)
     else:
-        convert = _converter(name, leaf)
-        text = same_text if leaf.name in {"String", "ID"} and not is_enum_type(leaf) else None
-    return FieldPlan(kind, key, name=name, convert=convert, non_null=non_null, text=text)
+        convert = _converter(leaf)
+        text = same_text if leaf.name in {"String", "ID"} else None
+        sql = json_sql.SCALAR_LEAVES.get(leaf.name)
+    return FieldPlan(kind, key, name=name, convert=convert, non_null=non_null, text=text, sql=sql)
 
 
 def _global_id(encode: Callable[[str], str]) -> Callable[[Any], str]:
@@ -495,20 +527,23 @@ def _interface_check_only(object_type: GraphQLObjectType) -> bool:
     )
 
 
-def _converter(name: str, leaf: Any) -> Callable[[Any], Any]:
+def _enum_outputs(name: str, leaf: Any) -> dict[Any, Any]:
+    """Stored value -> output, through the schema's own output coercion (an unknown stored
+    value is not a key: graphql-core reports it)."""
+    enums: dict[str, Mapping[Any, Any]] = {
+        "status": STATUS_MEMBERS,
+        "priority": PRIORITY_MEMBERS,
+        "role": ROLE_MEMBERS,
+    }
+    members = enums.get(name)
+    if members is None:
+        raise Fallback(Reason.FIELD)
+    return {stored: leaf.coerce_output_value(member) for stored, member in members.items()}
+
+
+def _converter(leaf: Any) -> Callable[[Any], Any]:
     """Stored value -> output, through the schema's own output coercion."""
     coerce: Callable[[Any], Any] = leaf.coerce_output_value
-    if is_enum_type(leaf):
-        enums: dict[str, Mapping[Any, Any]] = {
-            "status": STATUS_MEMBERS,
-            "priority": PRIORITY_MEMBERS,
-            "role": ROLE_MEMBERS,
-        }
-        members = enums.get(name)
-        if members is None:
-            raise Fallback(Reason.FIELD)
-        out = {stored: coerce(member) for stored, member in members.items()}
-        return out.__getitem__  # an unknown stored value raises: graphql-core reports it
     if leaf.name in {"String", "ID"}:
         return lambda value: value if type(value) is str else coerce(value)
     return coerce

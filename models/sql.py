@@ -8,6 +8,7 @@ dialect differences: id columns as `str`, datetimes as aware `datetime`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,54 @@ from typing import Any
 from tortoise import connections
 
 Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadKey:
+    """One key of the order rows are read in."""
+
+    column: str
+    descending: bool
+    # "last"/"first" for a nullable column (NULLs last in page order, so first when reading
+    # backward); None for a column without NULLs.
+    nulls: str | None
+
+    def reversed(self) -> ReadKey:
+        nulls = None if self.nulls is None else ("first" if self.nulls == "last" else "last")
+        return ReadKey(self.column, not self.descending, nulls)
+
+    def sql(self, prefix: str = "") -> str:
+        nulls = "" if self.nulls is None else f" NULLS {self.nulls.upper()}"
+        return f"{prefix}{self.column} {'DESC' if self.descending else 'ASC'}{nulls}"
+
+
+# The column a page read with a probe marks the probe's row with (1; 0: a page row).
+SIDE = "side"
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """A page's statement as part of a larger one (compiler/json_sql.py): the same text its
+    own read sends, with its look-ahead row, and its probe's row marked SIDE when `probe`."""
+
+    text: str
+    probe: bool
+    read_keys: tuple[ReadKey, ...]  # the order it reads rows in
+    backward: bool  # read backward: page order is the reverse of the read order
+
+    def shown_rows(self, sql: Sql, shown: int) -> str:
+        """The rows the page shows, without the look-ahead and the probe's rows."""
+        where = f" WHERE {SIDE} = 0" if self.probe else ""
+        order = ", ".join(key.sql() for key in self.read_keys)
+        return (
+            f"SELECT * FROM ({self.text}) AS page_rows{where}"  # noqa: S608 - fixed parts
+            f" ORDER BY {order} LIMIT {sql.param(shown)}"
+        )
+
+    def page_order(self, prefix: str) -> str:
+        """ORDER BY keys of the shown rows in page order, qualified by `prefix`."""
+        keys = [key.reversed() for key in self.read_keys] if self.backward else self.read_keys
+        return ", ".join(key.sql(prefix) for key in keys)
 
 
 class Sql:
@@ -41,6 +90,12 @@ class Sql:
     async def fetch_raw(self, query: str) -> Rows:
         rows: Rows = await self.connection.execute_query_dict(query, self.values)
         return rows
+
+    async def fetch_value(self, query: str) -> Any:
+        """The first column of the first row of a PostgreSQL read (counted, timed and traced
+        through tortoise's execute_query like every statement)."""
+        _, records = await self.connection.execute_query(query, self.values)
+        return records[0][0] if records else None
 
     async def fetch(
         self, query: str, *, id_columns: tuple[str, ...], datetime_columns: tuple[str, ...]

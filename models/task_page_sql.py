@@ -21,12 +21,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from models import task_search
-from models.sql import Sql
+from models.sql import SIDE, PageQuery, ReadKey, Sql
 from models.task_values import (
     CLOSED_STATUSES,
     LIST_COLUMNS,
@@ -39,29 +38,8 @@ from models.task_values import (
 
 # Owners per UNION ALL of per-owner pages on SQLite; its compound SELECT takes 500 parts at most.
 SQLITE_UNION_MAX_OWNERS = 200
-# The row a probe found is marked by this column (0: a page row).
-SIDE = "side"
 OWNER_PREFIX = "owner__"
 _NOTHING = "1 = 0"
-
-
-@dataclass(frozen=True, slots=True)
-class ReadKey:
-    """One key of the order rows are read in."""
-
-    column: str
-    descending: bool
-    # "last"/"first" for a nullable column (NULLs last in page order, so first when reading
-    # backward); None for a column without NULLs.
-    nulls: str | None
-
-    def reversed(self) -> ReadKey:
-        nulls = None if self.nulls is None else ("first" if self.nulls == "last" else "last")
-        return ReadKey(self.column, not self.descending, nulls)
-
-    def sql(self, prefix: str = "") -> str:
-        nulls = "" if self.nulls is None else f" NULLS {self.nulls.upper()}"
-        return f"{prefix}{self.column} {'DESC' if self.descending else 'ASC'}{nulls}"
 
 
 def scope_clause(sql: Sql, owner_scope: uuid.UUID | None) -> list[str]:
@@ -151,6 +129,13 @@ def read_keys(page: TaskPage) -> list[ReadKey]:
     ]
     keys.append(ReadKey("id", page.order[-1].descending, None))
     return [key.reversed() for key in keys] if page.backward else keys
+
+
+def page_query(page: TaskPage, text: str) -> PageQuery:
+    """`text`, page_select's statement for `page` (or with_owners' of it), as part of a
+    larger statement."""
+    keys = tuple(read_keys(page))
+    return PageQuery(text, probe=page.probe is not None, read_keys=keys, backward=page.backward)
 
 
 def order_by(keys: Sequence[ReadKey], prefix: str = "") -> str:

@@ -10,7 +10,7 @@ from tortoise.models import Model
 
 from models import task_page_sql as page_sql
 from models.ids import new_id
-from models.sql import Sql
+from models.sql import SIDE, PageQuery, Sql
 from models.task_values import (
     CLOSED_STATUSES,
     LIST_COLUMNS,
@@ -168,15 +168,7 @@ async def list_tasks(
     their owners' user rows too, in the same statement: `owner_columns` of them (with
     `email`), or all the columns users.get_many reads."""
     sql = Sql()
-    is_ranked = page_sql.ranked(page)
-    query = page_sql.page_select(
-        sql,
-        page,
-        lambda: [
-            *page_sql.scope_clause(sql, owner_scope),
-            *page_sql.filter_clauses(sql, page.filters, ranked=is_ranked),
-        ],
-    )
+    query = _page_select(sql, owner_scope, page)
     if not with_owners:
         return split_probe(await _fetch(sql, query))
     keys = _OWNER_KEYS if owner_columns is None else _owner_keys(tuple(owner_columns))
@@ -185,6 +177,53 @@ async def list_tasks(
         query, id_columns=_ID_COLUMNS, datetime_columns=_WITH_OWNER_DATETIME_COLUMNS
     )
     return _take_owners(split_probe(rows), keys)
+
+
+def page_query(
+    sql: Sql,
+    *,
+    owner_scope: uuid.UUID | None,
+    page: TaskPage,
+    owner_columns: Sequence[str] | None,
+) -> PageQuery:
+    """list_tasks' statement as part of a larger one; with `owner_columns`, the owners'
+    columns too (named OWNER_PREFIX + column, `email` always)."""
+    text = _page_select(sql, owner_scope, page)
+    if owner_columns is not None:
+        columns = [column for _, column in _owner_keys(tuple(owner_columns))]
+        text = page_sql.with_owners(page, text, columns)
+    return page_sql.page_query(page, text)
+
+
+def owner_page_query(
+    sql: Sql, *, owner_scope: uuid.UUID | None, page: TaskPage, owner_reference: str
+) -> PageQuery:
+    """The page of one owner's tasks, the owner named by `owner_reference` (a uuid column of
+    the enclosing statement): list_tasks_for_owners' page for that owner, as part of a
+    larger statement, in the same scope."""
+    is_ranked = page_sql.ranked(page)
+    text = page_sql.page_select(
+        sql,
+        page,
+        lambda: [
+            f"tasks.owner_id = {owner_reference}",
+            *page_sql.scope_clause(sql, owner_scope),
+            *page_sql.filter_clauses(sql, page.filters, ranked=is_ranked),
+        ],
+    )
+    return page_sql.page_query(page, text)
+
+
+def _page_select(sql: Sql, owner_scope: uuid.UUID | None, page: TaskPage) -> str:
+    is_ranked = page_sql.ranked(page)
+    return page_sql.page_select(
+        sql,
+        page,
+        lambda: [
+            *page_sql.scope_clause(sql, owner_scope),
+            *page_sql.filter_clauses(sql, page.filters, ranked=is_ranked),
+        ],
+    )
 
 
 async def list_tasks_for_owners(
@@ -221,13 +260,13 @@ def _take_owners(page: TaskRows, keys: tuple[tuple[str, str], ...]) -> TaskRows:
 def split_probe(rows: list[TaskRow]) -> TaskRows:
     """The page rows, and whether the probe found a row beyond the cursor (its row, marked
     by the `side` column, comes last and is dropped)."""
-    if not rows or page_sql.SIDE not in rows[0]:  # read without a probe
+    if not rows or SIDE not in rows[0]:  # read without a probe
         return TaskRows(rows=rows, beyond_cursor=False)
-    beyond = rows[-1][page_sql.SIDE] == 1
+    beyond = rows[-1][SIDE] == 1
     if beyond:
         rows.pop()
     for row in rows:
-        del row[page_sql.SIDE]
+        del row[SIDE]
     return TaskRows(rows=rows, beyond_cursor=beyond)
 
 

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from models import audit
 from models.ids import new_id
-from models.sql import Sql
+from models.sql import SIDE, PageQuery, ReadKey, Sql
 from models.user_filters import UserFilterSpec as UserFilterSpec  # noqa: PLC0414 - re-exported
 from models.user_filters import user_filter_clauses
 
@@ -226,7 +226,26 @@ async def list_page(*, page: UserPage) -> tuple[list[dict[str, Any]], bool]:
     """The page's rows in read order, and whether a row exists at or beyond the cursor it
     starts at (`after` forward, `before` backward), read by the same statement."""
     sql = Sql()
+    query = _page_select(sql, page)
+    rows = await _fetch(sql, query.text)
+    if not query.probe:
+        return rows, False
+    beyond = bool(rows) and rows[-1][SIDE] == 1
+    if beyond:
+        rows.pop()
+    for row in rows:
+        del row[SIDE]
+    return rows, beyond
+
+
+def page_query(sql: Sql, *, page: UserPage) -> PageQuery:
+    """list_page's statement as part of a larger one."""
+    return _page_select(sql, page)
+
+
+def _page_select(sql: Sql, page: UserPage) -> PageQuery:
     descending = page.descending != page.backward  # the read direction
+    keys = (ReadKey(page.sort.value, descending, None), ReadKey("id", descending, None))
     start, end = (page.before, page.after) if page.backward else (page.after, page.before)
     where = []
     if start is not None:
@@ -236,7 +255,7 @@ async def list_page(*, page: UserPage) -> tuple[list[dict[str, Any]], bool]:
     where += user_filter_clauses(sql, page.filters)
     main = _SELECT_USERS + _where(where) + _order(sql, page.sort, descending, page.limit)
     if start is None:
-        return await _fetch(sql, main), False
+        return PageQuery(main, probe=False, read_keys=keys, backward=page.backward)
     probe_where = [
         _beyond(sql, page.sort, start, descending=not descending, inclusive=True),
         *user_filter_clauses(sql, page.filters),
@@ -244,18 +263,12 @@ async def list_page(*, page: UserPage) -> tuple[list[dict[str, Any]], bool]:
     probe = _SELECT_USERS + _where(probe_where) + _order(sql, page.sort, not descending, 1)
     columns = ", ".join(USER_COLUMNS)
     direction = "DESC" if descending else "ASC"
-    rows = await _fetch(
-        sql,
-        f"SELECT {columns}, 0 AS side FROM ({main}) AS page UNION ALL"  # noqa: S608 - fixed
-        f" SELECT {columns}, 1 AS side FROM ({probe}) AS probe"
-        f" ORDER BY side, {page.sort.value} {direction}, id {direction}",
+    text = (
+        f"SELECT {columns}, 0 AS {SIDE} FROM ({main}) AS page UNION ALL"  # noqa: S608 - fixed
+        f" SELECT {columns}, 1 AS {SIDE} FROM ({probe}) AS probe"
+        f" ORDER BY {SIDE}, {page.sort.value} {direction}, id {direction}"
     )
-    beyond = bool(rows) and rows[-1]["side"] == 1
-    if beyond:
-        rows.pop()
-    for row in rows:
-        del row["side"]
-    return rows, beyond
+    return PageQuery(text, probe=True, read_keys=keys, backward=page.backward)
 
 
 async def count_users(*, filters: UserFilterSpec = NO_USER_FILTER) -> int:

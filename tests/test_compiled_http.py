@@ -16,7 +16,7 @@ from compiler import Reason
 from server.compiled_execution import COMPILED_ANSWERS, COMPILER
 from server.operations_manifest import MANIFEST_FILE, load_manifest
 from tests.conftest import with_overrides
-from tests.test_compiled_execution import COMPILED_OPERATIONS
+from tests.test_compiled_execution import COMPILED_OPERATIONS, expected_statements
 from tests.test_plain_fields import OPERATIONS, add_rows
 from tests.test_trusted_documents import persisted
 
@@ -60,7 +60,7 @@ async def test_a_learned_operation_answers_alike_from_the_body(
     assert b'"errors"' not in direct[2]
     # The bearer check and the plan's reads: the same statements, in the same order.
     assert sql_statements.statements == full_statements
-    assert len(full_statements) == 1 + COMPILED_OPERATIONS[name]
+    assert len(full_statements) == 1 + expected_statements(name)
 
 
 async def test_the_access_log_line_is_the_full_paths(client, settings, logs):

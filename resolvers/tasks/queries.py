@@ -17,6 +17,7 @@ from taskql.errors import NotFound, ValidationFailed
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+    from models.sql import PageQuery, Sql
     from resolvers.context import Context, Info
     from resolvers.loaders import Loaders
     from resolvers.pagination import RowPage
@@ -109,6 +110,45 @@ async def tasks_page(
     return task_page(
         context.settings, wanted, rows, page=page, shown=shown, count=count, owners=owners
     )
+
+
+def tasks_page_query(
+    context: Context,
+    sql: Sql,
+    wanted: frozenset[str],
+    arguments: Mapping[str, Any],
+    *,
+    owner_columns: tuple[str, ...] | None,
+) -> tuple[PageQuery, int]:
+    """tasks_page's statement as part of a larger one (a compiled plan's, compiler/json_sql),
+    in the same scope, and how many of its rows the page shows."""
+    page, shown = _page_request(context.settings, wanted, arguments)
+    query = task_models.page_query(
+        sql,
+        owner_scope=task_owner_scope(context.viewer),
+        page=page,
+        owner_columns=owner_columns,
+    )
+    return query, shown
+
+
+def owner_tasks_page_query(
+    context: Context,
+    sql: Sql,
+    wanted: frozenset[str],
+    arguments: Mapping[str, Any],
+    owner_reference: str,
+) -> tuple[PageQuery, int]:
+    """owners_task_pages' page for the owner `owner_reference` names (a column of the
+    enclosing statement), as part of a larger one, and how many of its rows it shows."""
+    page, shown = _page_request(context.settings, wanted, arguments)
+    query = task_models.owner_page_query(
+        sql,
+        owner_scope=task_owner_scope(context.viewer),
+        page=page,
+        owner_reference=owner_reference,
+    )
+    return query, shown
 
 
 def _page_owners(

@@ -18,6 +18,7 @@ from taskql.errors import NotFound
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from models.sql import PageQuery, Sql
     from resolvers.context import Info
     from resolvers.pagination import RowPage
     from resolvers.tasks.pages import PagesByOwner
@@ -68,6 +69,31 @@ async def users_page(
     """A page of users for the names `wanted` below the connection and its `arguments` (by
     Python name, absent ones None): shared by the resolver and the compiled plans
     (compiler/)."""
+    page, shown = _page_request(settings, arguments)
+    rows, beyond = await user_models.list_page(page=page)
+    return user_pages.user_page(
+        settings,
+        wanted,
+        rows,
+        page=page,
+        shown=shown,
+        beyond_cursor=beyond,
+        count=partial(user_models.count_users, filters=page.filters),
+    )
+
+
+def users_page_query(
+    settings: Settings, sql: Sql, arguments: Mapping[str, Any]
+) -> tuple[PageQuery, int]:
+    """users_page's statement as part of a larger one (a compiled plan's, compiler/json_sql),
+    and how many of its rows the page shows."""
+    page, shown = _page_request(settings, arguments)
+    return user_models.page_query(sql, page=page), shown
+
+
+def _page_request(
+    settings: Settings, arguments: Mapping[str, Any]
+) -> tuple[user_models.UserPage, int]:
     order_by = arguments.get("order_by")
     filter_ = arguments.get("filter_")
     filters = (
@@ -93,16 +119,7 @@ async def users_page(
         descending=None if order_by is None else order_by.direction.value == "DESC",
         filters=filters,
     )
-    rows, beyond = await user_models.list_page(page=page)
-    return user_pages.user_page(
-        settings,
-        wanted,
-        rows,
-        page=page,
-        shown=args.shown,
-        beyond_cursor=beyond,
-        count=partial(user_models.count_users, filters=filters),
-    )
+    return page, args.shown
 
 
 def viewer_id(info: Info) -> uuid.UUID:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from taskql.auth.roles import Role
@@ -31,6 +32,15 @@ class Viewer:
     def can_see_user(self, user_id: uuid.UUID) -> bool:
         """The self-or-admin rule."""
         return self.is_admin or (self.user_id is not None and self.user_id == user_id)
+
+    def can_see_user_sql(self, id_column: str, param: Callable[[object], str]) -> str:
+        """can_see_user as a SQL condition on a users id column (a compiled statement that
+        writes User.email itself, compiler/json_sql.py); `param` binds a value."""
+        if self.is_admin:
+            return "TRUE"
+        if self.user_id is None:
+            return "FALSE"
+        return f"{id_column} = {param(str(self.user_id))}"
 
 
 ANONYMOUS = Viewer()
