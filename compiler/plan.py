@@ -91,8 +91,8 @@ class FieldPlan:
     text: Callable[[str], Any] | None = None
     # EDGES: the generated function making the edges of a page (builders.py).
     build: Callable[..., Any] | None = None
-    # VALUE, EMAIL: the SQL writing this leaf's JSON text (json_sql.py); None: not written.
-    sql: Callable[[str], str] | None = None
+    # VALUE, EMAIL: what writes this leaf's JSON text in SQL (json_sql.py); None: nothing.
+    sql: json_sql.Leaf | None = None
 
 
 ObjectPlan = tuple[FieldPlan, ...]
@@ -495,7 +495,7 @@ def _value(
     if not is_leaf_type(leaf) or is_list_type(leaf):
         raise Fallback(Reason.FIELD)
     text: Callable[[str], Any] | None
-    sql: Callable[[str], str] | None
+    sql: json_sql.Leaf | None
     if global_id is not None:
         convert, text = _global_id(global_id), global_id
         sql = json_sql.global_id_leaf(GLOBAL_ID_TYPES[global_id])

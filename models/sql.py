@@ -57,7 +57,7 @@ class PageQuery:
         order = ", ".join(key.sql() for key in self.read_keys)
         return (
             f"SELECT * FROM ({self.text}) AS page_rows{where}"  # noqa: S608 - fixed parts
-            f" ORDER BY {order} LIMIT {sql.param(shown)}"
+            f" ORDER BY {order} LIMIT {sql.limit(shown)}"
         )
 
     def page_order(self, prefix: str) -> str:
@@ -79,6 +79,14 @@ class Sql:
     def param(self, value: Any) -> str:
         self.values.append(value)
         return f"${len(self.values)}" if self.postgres else "?"
+
+    @staticmethod
+    def limit(count: int) -> str:
+        """A row count, written into the text rather than bound: always our own integer, and
+        PostgreSQL keeps one generic plan for a prepared statement whose LIMIT is known,
+        where a LIMIT parameter makes it plan the statement again at every execution
+        (0.25 ms for a compiled list's statement)."""
+        return str(int(count))
 
     def params(self, values: Sequence[Any]) -> str:
         """Placeholders for all of `values`, comma-separated (an IN list): one call, not one

@@ -213,7 +213,7 @@ def _scan(
         where.append(beyond(sql, [key.reversed() for key in keys], end, inclusive=False))
     return (
         f"SELECT {columns} FROM {from_}{where_sql(where)}"  # noqa: S608 - fixed parts
-        f" ORDER BY {order_by(keys)} LIMIT {sql.param(limit)}"
+        f" ORDER BY {order_by(keys)} LIMIT {sql.limit(limit)}"
     )
 
 
@@ -250,11 +250,11 @@ def _split_scan(  # noqa: PLR0917 - the private half of _scan
         order = order_by([plain_due, id_key] if dated else [id_key])
         parts.append(
             f"SELECT * FROM (SELECT {columns} FROM {from_}"  # noqa: S608 - fixed parts
-            f"{where_sql(where)} ORDER BY {order} LIMIT {sql.param(limit)}) AS half{len(parts)}"
+            f"{where_sql(where)} ORDER BY {order} LIMIT {sql.limit(limit)}) AS half{len(parts)}"
         )
     if not parts:
         return f"SELECT {columns} FROM tasks WHERE {_NOTHING}"  # noqa: S608 - fixed parts
-    return f"{' UNION ALL '.join(parts)} ORDER BY {order_by(keys)} LIMIT {sql.param(limit)}"
+    return f"{' UNION ALL '.join(parts)} ORDER BY {order_by(keys)} LIMIT {sql.limit(limit)}"
 
 
 def _half_skipped(key: ReadKey, keyset: TaskKeyset, *, dated: bool) -> bool:

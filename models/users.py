@@ -294,7 +294,7 @@ def _where(clauses: list[str]) -> str:
 
 def _order(sql: Sql, sort: UserSort, descending: bool, limit: int) -> str:
     direction = "DESC" if descending else "ASC"
-    return f" ORDER BY {sort.value} {direction}, id {direction} LIMIT {sql.param(limit)}"
+    return f" ORDER BY {sort.value} {direction}, id {direction} LIMIT {sql.limit(limit)}"
 
 
 async def _fetch(sql: Sql, query: str) -> list[dict[str, Any]]:

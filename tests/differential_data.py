@@ -29,6 +29,10 @@ from tests.differential import Pair, Viewer
 from tests.factories import access_token_for, create_user
 from tests.task_factories import create_tasks
 
+ESCAPED_TEXT = (
+    'q"b\\s/<\u2028\u2029\u00e9\U0001f600\ufeff\u007f'
+    + "".join(chr(code) for code in range(1, 0x20))
+)
 # Far from "now" on purpose: `overdue` compares with the clock, and both apps must agree.
 BASE = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -65,6 +69,16 @@ async def build_dataset(settings: Settings) -> Dataset:
             completed_at=created if status is Status.DONE else None,
         )
     await create_tasks(bob, 6, created_at=BASE - timedelta(days=2), priority=Priority.HIGH)
+    # Text every JSON writer must escape alike: quotes, backslashes, every control character
+    # (NUL aside: PostgreSQL's text cannot hold it), and characters beyond ASCII.
+    await create_tasks(
+        bob,
+        1,
+        created_at=BASE - timedelta(days=2, microseconds=1),
+        title=ESCAPED_TEXT,
+        description=ESCAPED_TEXT[::-1],
+        due_at=BASE + timedelta(microseconds=500_000),
+    )
     await create_tasks(admin, 2, due_at=BASE + timedelta(days=30))
     viewers = [
         Viewer("anonymous"),
