@@ -215,7 +215,9 @@ class JsonStatement:
             else:
                 values.append(self._value(field, read, columns, depth))
         made = "".join(f", {edge} AS e{index}" for index, edge in enumerate(edges))
-        source = f"SELECT {alias}.*{made} FROM ({rows}) AS {alias}"  # noqa: S608 - fixed parts
+        # OFFSET 0 keeps this a subquery of its own: pulled up, each edge would be written
+        # once per aggregate that reads it (the count, then string_agg).
+        source = f"SELECT {alias}.*{made} FROM ({rows}) AS {alias} OFFSET 0"  # noqa: S608
         body = concat(_joined(read.connection, values))
         return f"SELECT {body} FROM ({source}) AS {alias}"  # noqa: S608 - fixed parts
 
