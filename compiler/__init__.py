@@ -17,6 +17,9 @@ owners_task_pages, resolvers.users.queries.users_page): the same scope function,
 SQL builders, the same number of statements, chosen at compile time (one per list level,
 the root tasks page joining its owners; one more for the owners of User.tasks pages). Rows go
 straight into the response dicts: no strawberry object, no graphql-core field resolution.
+On PostgreSQL, a list whose selection PostgreSQL can write (no cursors, no pageInfo) is one
+statement returning its JSON text instead, the same page statement as its subquery
+(json_sql.py says how and why it is the same answer).
 Each edge and node plan is written out once, when it is compiled, as a generated Python
 function (builders.py: straight-line code, one dict literal per row; only response keys and
 column names, through repr, reach its source). The root field's permission classes run once

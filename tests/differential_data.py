@@ -29,9 +29,8 @@ from tests.differential import Pair, Viewer
 from tests.factories import access_token_for, create_user
 from tests.task_factories import create_tasks
 
-ESCAPED_TEXT = (
-    'q"b\\s/<\u2028\u2029\u00e9\U0001f600\ufeff\u007f'
-    + "".join(chr(code) for code in range(1, 0x20))
+ESCAPED_TEXT = 'q"b\\s/<\u2028\u2029\u00e9\U0001f600\ufeff\u007f' + "".join(
+    chr(code) for code in range(1, 0x20)
 )
 # Far from "now" on purpose: `overdue` compares with the clock, and both apps must agree.
 BASE = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

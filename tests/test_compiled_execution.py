@@ -32,12 +32,17 @@ from tests.test_plain_fields import (
 HEADERS = {"X-Request-Id": "compiled-test"}
 
 
-@pytest.fixture
-async def app(make_client, settings):
+async def compiled_app(make_client, settings):
+    """(client, the kept schema, its compiling executor class): `both` switches executors."""
     kept = KeptSchema(build_schema)
     client = await make_client(settings, schema_factory=kept)
     assert kept.schema is not None
     return client, kept, kept.schema.execution_context_class
+
+
+@pytest.fixture
+async def app(make_client, settings):
+    return await compiled_app(make_client, settings)
 
 
 async def both(app, query: str, variables=None, *, token=None) -> tuple[bytes, bytes]:
@@ -85,6 +90,8 @@ def expected_statements(name: str) -> int:
     """The statements a compiled run of this operation sends here, the bearer check not
     included."""
     return 1 if POSTGRES and name in WRITTEN_OPERATIONS else COMPILED_OPERATIONS[name]
+
+
 # The other query operations, left to graphql-core, and why (totalCount, users(filter:), node
 # and mySessions are fields the compiler does not know). Mutations and subscriptions are
 # never compiled (test_fallbacks_answer_alike_and_name_their_reason) and change data, so
