@@ -47,10 +47,11 @@ async def app(make_client, settings):
     return await compiled_app(make_client, settings)
 
 
-async def awkward_rows(settings) -> str:
-    """Tasks whose text and instants a JSON writer could get wrong; the admin's token."""
+async def awkward_rows(settings, *, as_owner: bool = False) -> str:
+    """Tasks whose text and instants a JSON writer could get wrong; the admin's token, or
+    with `as_owner` the token of the (not admin) owner of the awkward ones."""
     admin, token = await signed_in_user(settings, role=Role.ADMIN)
-    owner, _ = await signed_in_user(settings)
+    owner, owner_token = await signed_in_user(settings)
     await create_tasks(
         owner,
         1,
@@ -69,7 +70,7 @@ async def awkward_rows(settings) -> str:
     )
     for status in Status:
         await create_tasks(admin, 1, status=status, due_at=None)
-    return token
+    return owner_token if as_owner else token
 
 
 def plan_of(app, query: str):
@@ -98,6 +99,25 @@ async def test_written_lists_answer_as_graphql_core(app, settings, sql_statement
     # (graphql-core's request never writes one); SQLite reads rows for the row builders.
     written = [s for s in sql_statements.statements if s.startswith("SELECT '{")]
     assert len(written) == (1 if POSTGRES else 0)
+
+
+async def test_a_users_own_list_writes_their_email_alike(app, settings, sql_statements):
+    """Not an admin: the list is scoped to the viewer's tasks, and the email is written under
+    the self-or-admin rule as a condition on the owner's id."""
+    token = await awkward_rows(settings, as_owner=True)
+
+    sql_statements.reset()
+    compiled, stock = await both(app, TASKS, token=token)
+
+    assert compiled == stock
+    owners = {
+        edge["node"]["owner"]["email"] for edge in orjson.loads(compiled)["data"]["tasks"]["edges"]
+    }
+    assert len(owners) == 1
+    assert None not in owners
+    written = [s for s in sql_statements.statements if s.startswith("SELECT '{")]
+    assert len(written) == (1 if POSTGRES else 0)
+    assert all("owner_id = $" in s for s in written)
 
 
 async def test_the_escaped_text_arrives_intact(app, settings):
