@@ -173,15 +173,15 @@ class JsonStatement:
         self.schema = schema
         self.variables = variables
 
-    def tasks(self, read: ListRead) -> str:
-        arguments = read.arguments.values(self.schema, self.variables)
+    def tasks(self, read: ListRead, arguments: Mapping[str, Any]) -> str:
+        """The root tasks list's statement, for its `arguments` as the resolver takes them."""
         query, shown = tasks_page_query(
             self.context, self.sql, read.wanted, arguments, owner_columns=read.owner_columns
         )
         return self._connection(read, query, shown, depth=0)
 
-    def users(self, read: ListRead) -> str:
-        arguments = read.arguments.values(self.schema, self.variables)
+    def users(self, read: ListRead, arguments: Mapping[str, Any]) -> str:
+        """The users list's statement, its users' User.tasks pages included."""
         query, shown = users_page_query(self.context.settings, self.sql, arguments)
         return self._connection(read, query, shown, depth=0)
 

@@ -47,7 +47,8 @@ async def run(
         arguments = read.arguments.values(schema, variables)
         _permit(read, context, arguments)
         if read.written and (sql := Sql()).postgres:
-            data[root.key] = await _written(sql, root, schema, context, variables)
+            statement = JsonStatement(sql, context, schema, variables)
+            data[root.key] = await _written(sql, statement, root, arguments)
         elif root.kind == TASKS_ROOT:
             page = await tasks_page(
                 context, read.wanted, arguments, owner_columns=read.owner_columns
@@ -61,17 +62,17 @@ async def run(
 
 
 async def _written(
-    sql: Sql,
-    root: RootPlan,
-    schema: strawberry.Schema,
-    context: Context,
-    variables: Mapping[str, Any],
+    sql: Sql, statement: JsonStatement, root: RootPlan, arguments: Mapping[str, Any]
 ) -> orjson.Fragment:
     """The list's JSON text, written by one statement (json_sql.py); NULL: graphql-core
     would report something."""
     assert root.read is not None  # noqa: S101 - a list root
-    statement = JsonStatement(sql, context, schema, variables)
-    query = statement.tasks(root.read) if root.kind == TASKS_ROOT else statement.users(root.read)
+    read = root.read
+    query = (
+        statement.tasks(read, arguments)
+        if root.kind == TASKS_ROOT
+        else statement.users(read, arguments)
+    )
     text = await sql.fetch_value(query)
     if text is None:
         raise Fallback(Reason.ANOMALY)
