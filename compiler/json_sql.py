@@ -124,7 +124,10 @@ def _datetime(column: str) -> Pieces:
 SCALAR_LEAVES: dict[str, Leaf] = {
     "String": lambda column: [Expr(f"to_json({column})::text")],
     "ID": lambda column: [Expr(f"to_json({column})::text")],
-    "Int": lambda column: [Expr(f"{column}::text")],
+    # GraphQL's Int is 32 bits: graphql-core reports a value beyond, so NULL is written.
+    "Int": lambda column: [
+        Expr(f"CASE WHEN {column} BETWEEN -2147483648 AND 2147483647 THEN {column}::text END")
+    ],
     "Boolean": lambda column: [Expr(f"CASE WHEN {column} THEN 'true' ELSE 'false' END")],
     "DateTime": _datetime,
 }
