@@ -226,7 +226,7 @@ async def list_page(*, page: UserPage) -> tuple[list[dict[str, Any]], bool]:
     """The page's rows in read order, and whether a row exists at or beyond the cursor it
     starts at (`after` forward, `before` backward), read by the same statement."""
     sql = Sql()
-    query = _page_select(sql, page)
+    query = page_query(sql, page=page)
     rows = await _fetch(sql, query.text)
     if not query.probe:
         return rows, False
@@ -239,11 +239,7 @@ async def list_page(*, page: UserPage) -> tuple[list[dict[str, Any]], bool]:
 
 
 def page_query(sql: Sql, *, page: UserPage) -> PageQuery:
-    """list_page's statement as part of a larger one."""
-    return _page_select(sql, page)
-
-
-def _page_select(sql: Sql, page: UserPage) -> PageQuery:
+    """list_page's statement, also as part of a larger one (compiler/json_sql.py)."""
     descending = page.descending != page.backward  # the read direction
     keys = (ReadKey(page.sort.value, descending, None), ReadKey("id", descending, None))
     start, end = (page.before, page.after) if page.backward else (page.after, page.before)
