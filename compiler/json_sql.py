@@ -34,7 +34,7 @@ import orjson
 from compiler.kinds import EDGES, EMAIL, NODE, OWNER, TYPENAME, USER_TASKS, VALUE
 from compiler.reasons import Fallback, Reason
 from models.task_page_sql import OWNER_PREFIX
-from resolvers.tasks.queries import owner_tasks_page_query, tasks_page_query
+from resolvers.tasks.queries import tasks_page_query
 from resolvers.users.queries import users_page_query
 
 if TYPE_CHECKING:
@@ -190,8 +190,8 @@ class JsonStatement:
 
     def _owner_tasks(self, read: ListRead, owner_reference: str, depth: int) -> str:
         arguments = read.arguments.values(self.schema, self.variables)
-        query, shown = owner_tasks_page_query(
-            self.context, self.sql, read.wanted, arguments, owner_reference
+        query, shown = tasks_page_query(
+            self.context, self.sql, read.wanted, arguments, owner_reference=owner_reference
         )
         return self._connection(read, query, shown, depth=depth)
 
@@ -199,7 +199,7 @@ class JsonStatement:
         """SELECT of the connection's JSON text over the page's shown rows."""
         alias = f"l{depth}"
         order = query.page_order(f"{alias}.")
-        rows = query.shown_rows(self.sql, shown)
+        rows = query.shown_rows(shown)
         columns: Columns = lambda name: f"{alias}.{name}"  # noqa: E731 - a short map
         edges: list[str] = []
         values: list[Pieces] = []

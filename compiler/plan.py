@@ -127,8 +127,6 @@ class ListRead:
     owner_columns: tuple[str, ...] | None = None
     # On PostgreSQL, one statement writes the list's JSON text (json_sql.py).
     written: bool = False
-    # The statements the row builders' run of this list sends (its nested lists included).
-    statements: int = 0
 
 
 @dataclass(slots=True)
@@ -142,18 +140,9 @@ class RootPlan:
 @dataclass(slots=True)
 class Plan:
     roots: tuple[RootPlan, ...]
-    # SQL statements a run sends, fixed at compile time (the bearer check not included).
+    # SQL statements a run with the row builders sends, fixed at compile time (the bearer
+    # check not included); on PostgreSQL a written list sends one.
     statements: int = 0
-
-    def statements_on(self, *, postgres: bool) -> int:
-        """What a run sends on this database: on PostgreSQL a written list costs one."""
-        if not postgres:
-            return self.statements
-        return sum(
-            1 if root.read.written else root.read.statements
-            for root in self.roots
-            if root.read is not None
-        )
 
 
 class PlanCompiler:
@@ -207,7 +196,6 @@ class PlanCompiler:
     ) -> ListRead:
         connection_type = _object_type(field_def)
         grouped = self._grouped(connection_type, nodes)
-        before = self.statements
         owner_selected = "owner" in (wanted := _wanted(nodes, self.fragments))
         # A root list reads its owners in its own statement (models.tasks.list_tasks); the
         # pages below a users list read theirs in one more.
@@ -222,13 +210,11 @@ class PlanCompiler:
             owner_columns=_owner_columns(connection) if owner_selected else None,
         )
         read.written = not nested and json_sql.writable(read, owners=True)
-        read.statements = self.statements - before
         return read
 
     def _user_list(self, key: str, field_def: GraphQLField, nodes: list[FieldNode]) -> ListRead:
         connection_type = _object_type(field_def)
         grouped = self._grouped(connection_type, nodes)
-        before = self.statements
         self.statements += 1
         nested: list[ListRead] = []
         connection = self._connection(
@@ -243,7 +229,6 @@ class PlanCompiler:
             nested=tuple(nested),
         )
         read.written = json_sql.writable(read, owners=False)
-        read.statements = self.statements - before
         return read
 
     def _connection(

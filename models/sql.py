@@ -51,13 +51,13 @@ class PageQuery:
     read_keys: tuple[ReadKey, ...]  # the order it reads rows in
     backward: bool  # read backward: page order is the reverse of the read order
 
-    def shown_rows(self, sql: Sql, shown: int) -> str:
+    def shown_rows(self, shown: int) -> str:
         """The rows the page shows, without the look-ahead and the probe's rows."""
         where = f" WHERE {SIDE} = 0" if self.probe else ""
         order = ", ".join(key.sql() for key in self.read_keys)
         return (
             f"SELECT * FROM ({self.text}) AS page_rows{where}"  # noqa: S608 - fixed parts
-            f" ORDER BY {order} LIMIT {sql.limit(shown)}"
+            f" ORDER BY {order} LIMIT {Sql.limit(shown)}"
         )
 
     def page_order(self, prefix: str) -> str:

@@ -184,42 +184,30 @@ def page_query(
     *,
     owner_scope: uuid.UUID | None,
     page: TaskPage,
-    owner_columns: Sequence[str] | None,
+    owner_columns: Sequence[str] | None = None,
+    owner_reference: str | None = None,
 ) -> PageQuery:
     """list_tasks' statement as part of a larger one; with `owner_columns`, the owners'
-    columns too (named OWNER_PREFIX + column, `email` always)."""
-    text = _page_select(sql, owner_scope, page)
+    columns too (named OWNER_PREFIX + column, `email` always). `owner_reference`: only the
+    tasks of the owner it names (a uuid column of the enclosing statement), as
+    list_tasks_for_owners reads one owner's page."""
+    text = _page_select(sql, owner_scope, page, owner_reference)
     if owner_columns is not None:
         columns = [column for _, column in _owner_keys(tuple(owner_columns))]
         text = page_sql.with_owners(page, text, columns)
     return page_sql.page_query(page, text)
 
 
-def owner_page_query(
-    sql: Sql, *, owner_scope: uuid.UUID | None, page: TaskPage, owner_reference: str
-) -> PageQuery:
-    """The page of one owner's tasks, the owner named by `owner_reference` (a uuid column of
-    the enclosing statement): list_tasks_for_owners' page for that owner, as part of a
-    larger statement, in the same scope."""
+def _page_select(
+    sql: Sql, owner_scope: uuid.UUID | None, page: TaskPage, owner_reference: str | None = None
+) -> str:
     is_ranked = page_sql.ranked(page)
-    text = page_sql.page_select(
-        sql,
-        page,
-        lambda: [
-            f"tasks.owner_id = {owner_reference}",
-            *page_sql.scope_clause(sql, owner_scope),
-            *page_sql.filter_clauses(sql, page.filters, ranked=is_ranked),
-        ],
-    )
-    return page_sql.page_query(page, text)
-
-
-def _page_select(sql: Sql, owner_scope: uuid.UUID | None, page: TaskPage) -> str:
-    is_ranked = page_sql.ranked(page)
+    owner = [] if owner_reference is None else [f"tasks.owner_id = {owner_reference}"]
     return page_sql.page_select(
         sql,
         page,
         lambda: [
+            *owner,
             *page_sql.scope_clause(sql, owner_scope),
             *page_sql.filter_clauses(sql, page.filters, ranked=is_ranked),
         ],

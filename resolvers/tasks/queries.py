@@ -118,34 +118,19 @@ def tasks_page_query(
     wanted: frozenset[str],
     arguments: Mapping[str, Any],
     *,
-    owner_columns: tuple[str, ...] | None,
+    owner_columns: tuple[str, ...] | None = None,
+    owner_reference: str | None = None,
 ) -> tuple[PageQuery, int]:
     """tasks_page's statement as part of a larger one (a compiled plan's, compiler/json_sql),
-    in the same scope, and how many of its rows the page shows."""
+    in the same scope, and how many of its rows the page shows. `owner_reference`: the page
+    of the owner it names (a column of the enclosing statement), as owners_task_pages reads
+    each owner's."""
     page, shown = _page_request(context.settings, wanted, arguments)
     query = task_models.page_query(
         sql,
         owner_scope=task_owner_scope(context.viewer),
         page=page,
         owner_columns=owner_columns,
-    )
-    return query, shown
-
-
-def owner_tasks_page_query(
-    context: Context,
-    sql: Sql,
-    wanted: frozenset[str],
-    arguments: Mapping[str, Any],
-    owner_reference: str,
-) -> tuple[PageQuery, int]:
-    """owners_task_pages' page for the owner `owner_reference` names (a column of the
-    enclosing statement), as part of a larger one, and how many of its rows it shows."""
-    page, shown = _page_request(context.settings, wanted, arguments)
-    query = task_models.owner_page_query(
-        sql,
-        owner_scope=task_owner_scope(context.viewer),
-        page=page,
         owner_reference=owner_reference,
     )
     return query, shown
